@@ -1,0 +1,329 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Article is one item of a source, as stored.
+type Article struct {
+	ID        int64
+	SourceID  int64
+	GUID      string
+	URL       string
+	Title     string
+	Author    string
+	Published time.Time // zero from a feed: the time it was first seen
+	Updated   time.Time
+	Fetched   time.Time
+	HTML      string // sanitised
+	Text      string // plain text, for search and the list
+	Dir       string // "rtl" or "ltr"
+
+	Read            bool
+	Starred         bool
+	OfflineComplete bool
+}
+
+// Fetched is what one successful refresh of a source brought.
+type Fetched struct {
+	ETag         string
+	LastModified string
+	Route        string
+	NotModified  bool
+	// Name and SiteURL fill the source's own when it has none.
+	Name     string
+	SiteURL  string
+	Articles []Article
+	NextDue  time.Time
+}
+
+// SaveResult says what SaveFetch changed.
+type SaveResult struct {
+	New     int
+	Updated int
+	Removed int // by retention
+}
+
+// SaveFetch stores one refresh of a source in one transaction: its articles
+// (new ones added, known ones updated in place keeping read and starred),
+// its validators and route, and retention. On any error nothing changes.
+func (s *Store) SaveFetch(ctx context.Context, sourceID int64, f *Fetched) (SaveResult, error) {
+	var res SaveResult
+	now := s.now()
+	ret, err := s.Retention(ctx)
+	if err != nil {
+		return res, err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res = SaveResult{}
+		up, err := prepareUpsert(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer up.close()
+		for i := range f.Articles {
+			created, changed, err := up.upsert(ctx, sourceID, &f.Articles[i], now)
+			if err != nil {
+				return fmt.Errorf("article %q: %w", f.Articles[i].Title, err)
+			}
+			if created {
+				res.New++
+			} else if changed {
+				res.Updated++
+			}
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE sources SET
+			etag = ?, last_modified = ?, last_ok = ?, last_error = '', last_verdict = '',
+			last_route = ?, next_due = ?, failures = 0,
+			name = CASE WHEN name = '' THEN ? ELSE name END,
+			site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END
+			WHERE id = ?`,
+			f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, sourceID)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("source %d: %w", sourceID, ErrNotFound)
+		}
+		if f.NotModified {
+			return nil
+		}
+		res.Removed, err = applyRetention(ctx, tx, sourceID, ret, now)
+		return err
+	})
+	return res, err
+}
+
+type upserter struct {
+	byGUID, byURL, byTitle, insert, update, touch, ftsDel, ftsIns *sql.Stmt
+}
+
+func prepareUpsert(ctx context.Context, tx *sql.Tx) (*upserter, error) {
+	u := &upserter{}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&u.byGUID, `SELECT id, hash FROM articles WHERE source_id = ? AND guid = ? LIMIT 1`},
+		{&u.byURL, `SELECT id, hash FROM articles WHERE source_id = ? AND url = ? LIMIT 1`},
+		{&u.byTitle, `SELECT id, hash FROM articles WHERE source_id = ? AND title = ? AND (? = 0 OR published = ?) LIMIT 1`},
+		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, text, dir, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?,
+			published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ?, seen = ?,
+			html = ?, text = ?, dir = ?, hash = ? WHERE id = ?`},
+		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
+		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
+		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			u.close()
+			return nil, err
+		}
+		*p.st = st
+	}
+	return u, nil
+}
+
+func (u *upserter) close() {
+	for _, st := range []*sql.Stmt{u.byGUID, u.byURL, u.byTitle, u.insert, u.update, u.touch, u.ftsDel, u.ftsIns} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// upsert stores a, matching a known article by GUID, else link, else title
+// and date. It reports whether a was new, or known and changed.
+func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now time.Time) (created, changed bool, err error) {
+	h := articleHash(a)
+	var id int64
+	var oldHash string
+	var row *sql.Row
+	switch {
+	case a.GUID != "":
+		row = u.byGUID.QueryRowContext(ctx, sourceID, a.GUID)
+	case a.URL != "":
+		row = u.byURL.QueryRowContext(ctx, sourceID, a.URL)
+	default:
+		p := unix(a.Published)
+		row = u.byTitle.QueryRowContext(ctx, sourceID, a.Title, p, p)
+	}
+	err = row.Scan(&id, &oldHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		published := a.Published
+		if published.IsZero() {
+			published = now
+		}
+		r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, published.Unix(),
+			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, a.Text, dirOf(a.Dir), h)
+		if err != nil {
+			return false, false, err
+		}
+		if a.ID, err = r.LastInsertId(); err != nil {
+			return false, false, err
+		}
+		_, err = u.ftsIns.ExecContext(ctx, a.ID, Normalize(a.Title), Normalize(a.Text))
+		return true, false, err
+	case err != nil:
+		return false, false, err
+	}
+	a.ID = id
+	if oldHash == h {
+		_, err = u.touch.ExecContext(ctx, now.Unix(), id)
+		return false, false, err
+	}
+	p := unix(a.Published)
+	if _, err = u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, p, p, unix(a.Updated), now.Unix(),
+		a.HTML, a.Text, dirOf(a.Dir), h, id); err != nil {
+		return false, false, err
+	}
+	if _, err = u.ftsDel.ExecContext(ctx, id); err != nil {
+		return false, false, err
+	}
+	_, err = u.ftsIns.ExecContext(ctx, id, Normalize(a.Title), Normalize(a.Text))
+	return false, true, err
+}
+
+// articleHash identifies an article's content, so that an unchanged article
+// seen again costs one small write.
+func articleHash(a *Article) string {
+	h := sha256.New()
+	for _, s := range []string{a.GUID, a.URL, a.Title, a.Author, a.HTML, a.Text, a.Dir, fmt.Sprint(unix(a.Published), unix(a.Updated))} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func dirOf(d string) string {
+	if d == "rtl" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Query selects articles for a list.
+type Query struct {
+	SourceID int64  // 0: all sources
+	Search   string // words that must all appear in title or text
+	Unread   bool
+	Starred  bool
+	Limit    int // 0: 100
+	Offset   int
+}
+
+// Summary is an article as a list shows it: no HTML, text cut short.
+type Summary struct {
+	ID              int64
+	SourceID        int64
+	Title           string
+	URL             string
+	Author          string
+	Published       time.Time
+	Dir             string
+	Snippet         string
+	Read            bool
+	Starred         bool
+	OfflineComplete bool
+}
+
+// Articles lists articles matching q, newest first.
+func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	var where []string
+	var args []any
+	from := `articles a`
+	if strings.TrimSpace(q.Search) != "" {
+		fq := ftsQuery(q.Search)
+		if fq == "" {
+			return nil, nil
+		}
+		from = `articles_fts f JOIN articles a ON a.id = f.rowid`
+		where = append(where, `articles_fts MATCH ?`)
+		args = append(args, fq)
+	}
+	if q.SourceID != 0 {
+		where = append(where, `a.source_id = ?`)
+		args = append(args, q.SourceID)
+	}
+	if q.Unread {
+		where = append(where, `a.read = 0`)
+	}
+	if q.Starred {
+		where = append(where, `a.starred = 1`)
+	}
+	sqlq := `SELECT a.id, a.source_id, a.title, a.url, a.author, a.published, a.dir, substr(a.text, 1, 280),
+		a.read, a.starred, a.offline_complete FROM ` + from
+	if len(where) > 0 {
+		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	sqlq += ` ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?`
+	args = append(args, q.Limit, q.Offset)
+	rows, err := s.db.QueryContext(ctx, sqlq, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var a Summary
+		var published int64
+		if err := rows.Scan(&a.ID, &a.SourceID, &a.Title, &a.URL, &a.Author, &published, &a.Dir, &a.Snippet,
+			&a.Read, &a.Starred, &a.OfflineComplete); err != nil {
+			return nil, err
+		}
+		a.Published = fromUnix(published)
+		out = append(out, a)
+	}
+	return out, classify(rows.Err())
+}
+
+// Article returns one whole article.
+func (s *Store) Article(ctx context.Context, id int64) (Article, error) {
+	var a Article
+	var published, updated, fetched int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, source_id, guid, url, title, author, published, updated, fetched,
+		html, text, dir, read, starred, offline_complete FROM articles WHERE id = ?`, id).Scan(
+		&a.ID, &a.SourceID, &a.GUID, &a.URL, &a.Title, &a.Author, &published, &updated, &fetched,
+		&a.HTML, &a.Text, &a.Dir, &a.Read, &a.Starred, &a.OfflineComplete)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("article %d: %w", id, ErrNotFound)
+	}
+	a.Published, a.Updated, a.Fetched = fromUnix(published), fromUnix(updated), fromUnix(fetched)
+	return a, classify(err)
+}
+
+// SetRead marks an article read or unread.
+func (s *Store) SetRead(ctx context.Context, id int64, read bool) error {
+	return s.setFlag(ctx, `UPDATE articles SET read = ? WHERE id = ?`, id, read)
+}
+
+// SetStarred stars or unstars an article. Starred articles are kept forever.
+func (s *Store) SetStarred(ctx context.Context, id int64, starred bool) error {
+	return s.setFlag(ctx, `UPDATE articles SET starred = ? WHERE id = ?`, id, starred)
+}
+
+func (s *Store) setFlag(ctx context.Context, q string, id int64, v bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, q, v, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("article %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

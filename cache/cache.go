@@ -1,0 +1,148 @@
+// Package cache is Kabootar's store: one SQLite file holding sources,
+// articles, media, route memory and settings, shared by the window and the
+// command line. It imports no other package of the project.
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors callers decide on.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrNotDatabase = errors.New("the cache file is not a Kabootar database")
+	ErrTooNew      = errors.New("the cache was written by a newer Kabootar")
+	ErrDiskFull    = errors.New("the disk is full")
+	ErrReadOnly    = errors.New("the data directory is read-only")
+	ErrExists      = errors.New("already exists")
+)
+
+// Store is an open cache. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+// FileName is the cache's file inside a data directory.
+const FileName = "kabootar.db"
+
+// Open opens (creating and migrating when needed) the cache at path. A file
+// that is not a SQLite database is left untouched and reported as
+// ErrNotDatabase.
+func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path)
+}
+
+func open(ctx context.Context, path string, extraPragmas ...string) (*Store, error) {
+	if err := checkDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	for _, p := range append([]string{
+		"busy_timeout(10000)",
+		"foreign_keys(1)",
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+	}, extraPragmas...) {
+		q.Add("_pragma", p)
+	}
+	// Writers take the lock at BEGIN, so two writers wait on each other
+	// instead of failing with SQLITE_BUSY when a read upgrades to a write.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open cache %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetConnMaxIdleTime(time.Minute)
+	s := &Store{db: db, path: path, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
+	}
+	return s, nil
+}
+
+// checkDir says clearly when the data directory cannot hold the cache,
+// before SQLite says "unable to open database file".
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data directory %s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".kabootar-write-test-*")
+	if err != nil {
+		return fmt.Errorf("%w: cannot write in %s (%v); choose another with --data", ErrReadOnly, dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the cache file's path.
+func (s *Store) Path() string { return s.path }
+
+// classify maps SQLite's result codes to the errors callers decide on.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+		return fmt.Errorf("%w: %v", ErrNotDatabase, err)
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("%w: %v", ErrDiskFull, err)
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
+	return err
+}
+
+// tx runs fn in one write transaction: all of it is stored, or none.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return classify(err)
+	}
+	return classify(tx.Commit())
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func fromUnix(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}

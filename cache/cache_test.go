@@ -1,0 +1,152 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func addFeed(t *testing.T, s *Store, url string) int64 {
+	t.Helper()
+	id, err := s.AddSource(context.Background(), Source{Kind: KindFeed, URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestOpenMigratesOnceAndReopens(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := addFeed(t, s, "https://example.org/feed")
+	s.Close()
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion {
+		t.Fatalf("user_version %d (%v), want %d", v, err, SchemaVersion)
+	}
+	var mode string
+	s.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Errorf("journal_mode %q, want wal", mode)
+	}
+	if src, err := s.Source(ctx, id); err != nil || src.URL != "https://example.org/feed" {
+		t.Fatalf("source after reopen: %+v, %v", src, err)
+	}
+}
+
+func TestOpenRefusesWhatItCannotUse(t *testing.T) {
+	ctx := context.Background()
+	t.Run("not a database", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		junk := bytes.Repeat([]byte("this is a text file, not SQLite\n"), 200)
+		os.WriteFile(path, junk, 0o600)
+		_, err := Open(ctx, path)
+		if !errors.Is(err, ErrNotDatabase) {
+			t.Fatalf("err = %v, want ErrNotDatabase", err)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, junk) {
+			t.Error("the file was changed")
+		}
+	})
+	t.Run("written by a newer version", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.db.Exec("PRAGMA user_version = 999")
+		s.Close()
+		if _, err := Open(ctx, path); !errors.Is(err, ErrTooNew) {
+			t.Fatalf("err = %v, want ErrTooNew", err)
+		}
+	})
+	t.Run("read-only directory", func(t *testing.T) {
+		dir := t.TempDir()
+		if os.Geteuid() == 0 {
+			// root writes through permission bits; /proc refuses even root.
+			dir = "/proc"
+		} else {
+			os.Chmod(dir, 0o500)
+			t.Cleanup(func() { os.Chmod(dir, 0o700) })
+		}
+		_, err := Open(ctx, filepath.Join(dir, FileName))
+		if !errors.Is(err, ErrReadOnly) {
+			t.Fatalf("err = %v, want ErrReadOnly", err)
+		}
+	})
+	t.Run("missing directory", func(t *testing.T) {
+		_, err := Open(ctx, filepath.Join(t.TempDir(), "nope", FileName))
+		if err == nil || !strings.Contains(err.Error(), "nope") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestDiskFullLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := addFeed(t, s, "https://example.org/feed")
+	first := &Fetched{ETag: `"1"`, Articles: []Article{{GUID: "a", Title: "kept", Text: "kept text"}}}
+	if _, err := s.SaveFetch(ctx, id, first); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	s.db.QueryRow("PRAGMA page_count").Scan(&pages)
+	s.Close()
+
+	// The disk "fills" a few pages past what the cache holds now.
+	s, err = open(ctx, path, "max_page_count("+strconv.Itoa(pages+4)+")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := strings.Repeat("بسیار طولانی ", 20000)
+	var arts []Article
+	for i := range 20 {
+		arts = append(arts, Article{GUID: "new" + strconv.Itoa(i), Title: "new", Text: big, HTML: big})
+	}
+	_, err = s.SaveFetch(ctx, id, &Fetched{ETag: `"2"`, Articles: arts})
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("err = %v, want ErrDiskFull", err)
+	}
+	list, err := s.Articles(ctx, Query{SourceID: id})
+	if err != nil || len(list) != 1 || list[0].Title != "kept" {
+		t.Fatalf("after the failed write: %+v, %v", list, err)
+	}
+	src, _ := s.Source(ctx, id)
+	if src.ETag != `"1"` {
+		t.Errorf("ETag %q: the failed refresh changed the source", src.ETag)
+	}
+	if got, _ := s.Articles(ctx, Query{Search: "kept"}); len(got) != 1 {
+		t.Errorf("search after the failed write found %d", len(got))
+	}
+}

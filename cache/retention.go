@@ -1,0 +1,62 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Retention settings, and their defaults: three months and 500 articles a
+// source hold a long shutdown's reading without growing without end.
+const (
+	SettingRetentionDays      = "retention.max_age_days"
+	SettingRetentionPerSource = "retention.max_per_source"
+	DefaultRetentionDays      = 90
+	DefaultRetentionPerSource = 500
+)
+
+// Retention is how long articles are kept. Starred articles are kept
+// forever; so is any article still in its source's latest fetch.
+type Retention struct {
+	MaxAge       time.Duration // 0: no limit by age
+	MaxPerSource int           // 0: no limit by count
+}
+
+// Retention reads the retention settings.
+func (s *Store) Retention(ctx context.Context) (Retention, error) {
+	days, err := s.intSetting(ctx, SettingRetentionDays, DefaultRetentionDays)
+	if err != nil {
+		return Retention{}, err
+	}
+	per, err := s.intSetting(ctx, SettingRetentionPerSource, DefaultRetentionPerSource)
+	if err != nil {
+		return Retention{}, err
+	}
+	return Retention{MaxAge: time.Duration(max(days, 0)) * 24 * time.Hour, MaxPerSource: max(per, 0)}, nil
+}
+
+// applyRetention removes a source's articles that are past the limits,
+// keeping starred ones and those seen in the fetch of now.
+func applyRetention(ctx context.Context, tx *sql.Tx, sourceID int64, r Retention, now time.Time) (int, error) {
+	removed := 0
+	if r.MaxAge > 0 {
+		res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE source_id = ? AND starred = 0
+			AND seen < ? AND published < ?`, sourceID, now.Unix(), now.Add(-r.MaxAge).Unix())
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		removed += int(n)
+	}
+	if r.MaxPerSource > 0 {
+		res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE source_id = ? AND starred = 0 AND seen < ?
+			AND id NOT IN (SELECT id FROM articles WHERE source_id = ? ORDER BY published DESC, id DESC LIMIT ?)`,
+			sourceID, now.Unix(), sourceID, r.MaxPerSource)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		removed += int(n)
+	}
+	return removed, nil
+}

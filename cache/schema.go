@@ -1,0 +1,136 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version counts those done.
+// Append only: a released migration never changes.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE sources (
+	id            INTEGER PRIMARY KEY,
+	kind          TEXT    NOT NULL,
+	url           TEXT    NOT NULL UNIQUE,
+	name          TEXT    NOT NULL DEFAULT '',
+	site_url      TEXT    NOT NULL DEFAULT '',
+	mirrors       TEXT    NOT NULL DEFAULT '[]',
+	etag          TEXT    NOT NULL DEFAULT '',
+	last_modified TEXT    NOT NULL DEFAULT '',
+	last_ok       INTEGER NOT NULL DEFAULT 0,
+	last_error    TEXT    NOT NULL DEFAULT '',
+	last_verdict  TEXT    NOT NULL DEFAULT '',
+	last_route    TEXT    NOT NULL DEFAULT '',
+	next_due      INTEGER NOT NULL DEFAULT 0,
+	failures      INTEGER NOT NULL DEFAULT 0,
+	created       INTEGER NOT NULL
+);
+
+CREATE TABLE articles (
+	id               INTEGER PRIMARY KEY,
+	source_id        INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+	guid             TEXT    NOT NULL DEFAULT '',
+	url              TEXT    NOT NULL DEFAULT '',
+	title            TEXT    NOT NULL DEFAULT '',
+	author           TEXT    NOT NULL DEFAULT '',
+	published        INTEGER NOT NULL,
+	updated          INTEGER NOT NULL DEFAULT 0,
+	fetched          INTEGER NOT NULL,
+	seen             INTEGER NOT NULL,
+	html             TEXT    NOT NULL DEFAULT '',
+	text             TEXT    NOT NULL DEFAULT '',
+	dir              TEXT    NOT NULL DEFAULT 'ltr',
+	hash             TEXT    NOT NULL DEFAULT '',
+	read             INTEGER NOT NULL DEFAULT 0,
+	starred          INTEGER NOT NULL DEFAULT 0,
+	offline_complete INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX articles_guid      ON articles(source_id, guid) WHERE guid <> '';
+CREATE INDEX articles_url       ON articles(source_id, url) WHERE url <> '';
+CREATE INDEX articles_title     ON articles(source_id, title, published);
+CREATE INDEX articles_published ON articles(published DESC, id DESC);
+CREATE INDEX articles_source    ON articles(source_id, published DESC, id DESC);
+CREATE INDEX articles_unread    ON articles(source_id) WHERE read = 0;
+
+-- Search over normalised title and text. Contentless: the text is kept
+-- once, in articles; the index holds only what search needs.
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+	title, body,
+	content = '', contentless_delete = 1,
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+-- Articles leave the index with their row, whether retention, a removed
+-- source or anything else deleted them.
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+	DELETE FROM articles_fts WHERE rowid = old.id;
+END;
+
+-- Images and other media of articles, stored so articles read the same
+-- offline. One row per URL; articles share them.
+CREATE TABLE media (
+	id      INTEGER PRIMARY KEY,
+	url     TEXT    NOT NULL UNIQUE,
+	mime    TEXT    NOT NULL DEFAULT '',
+	data    BLOB,
+	size    INTEGER NOT NULL DEFAULT 0,
+	fetched INTEGER NOT NULL DEFAULT 0,
+	error   TEXT    NOT NULL DEFAULT ''
+);
+CREATE TABLE article_media (
+	article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+	media_id   INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+	PRIMARY KEY (article_id, media_id)
+) WITHOUT ROWID;
+CREATE INDEX article_media_media ON article_media(media_id);
+
+-- Route memory: per host, how each route and URL fared last time.
+CREATE TABLE routes (
+	host    TEXT    NOT NULL,
+	route   TEXT    NOT NULL,
+	url     TEXT    NOT NULL,
+	ok      INTEGER NOT NULL,
+	verdict TEXT    NOT NULL DEFAULT '',
+	ms      INTEGER NOT NULL DEFAULT 0,
+	at      INTEGER NOT NULL,
+	PRIMARY KEY (host, route, url)
+) WITHOUT ROWID;
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+}
+
+// SchemaVersion is the user_version of a fully migrated cache.
+var SchemaVersion = len(migrations)
+
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("%w (schema %d, this one knows %d); update Kabootar", ErrTooNew, v, len(migrations))
+	}
+	if v == len(migrations) {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// Read again inside the write lock: another process may have
+		// migrated meanwhile.
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)))
+		return err
+	})
+}

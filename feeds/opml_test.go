@@ -1,0 +1,61 @@
+package feeds
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+)
+
+func TestOPMLRoundTrip(t *testing.T) {
+	srcs, err := ReadOPML(bytes.NewReader(readFixture(t, "subscriptions.opml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 3 || srcs[0].Name != "خبرگزاری" || srcs[1].URL != "https://atom.example/atom.xml" || srcs[2].URL != "https://top.example/rss" {
+		t.Fatalf("read %+v", srcs)
+	}
+	var buf bytes.Buffer
+	if err := WriteOPML(&buf, srcs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadOPML(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range srcs {
+		if again[i].URL != srcs[i].URL || again[i].Name != srcs[i].Name {
+			t.Errorf("round trip changed %+v into %+v", srcs[i], again[i])
+		}
+	}
+}
+
+func TestOPMLRefusesBadFiles(t *testing.T) {
+	tests := map[string][]byte{
+		"truncated":   readFixture(t, "broken.opml"),
+		"not xml":     []byte("hello"),
+		"no feeds":    []byte(`<opml version="2.0"><head/><body><outline text="x"/></body></opml>`),
+		"bad address": []byte(`<opml version="2.0"><body><outline text="x" xmlUrl="ftp://x.example/"/></body></opml>`),
+		"too large":   append([]byte(`<opml><body>`), bytes.Repeat([]byte(" "), MaxOPMLBytes+1)...),
+		"html":        readFixture(t, "page-nofeed.html"),
+	}
+	for name, body := range tests {
+		t.Run(name, func(t *testing.T) {
+			srcs, err := ReadOPML(bytes.NewReader(body))
+			if !errors.Is(err, ErrBadOPML) || srcs != nil {
+				t.Fatalf("got %v, %v; want ErrBadOPML and nothing", srcs, err)
+			}
+		})
+	}
+}
+
+func TestWriteOPMLKinds(t *testing.T) {
+	var buf bytes.Buffer
+	WriteOPML(&buf, []cache.Source{{Kind: cache.KindFeed, URL: "https://a/feed"}}, time.Now())
+	if !strings.Contains(buf.String(), `xmlUrl="https://a/feed"`) || !strings.Contains(buf.String(), `text="https://a/feed"`) {
+		t.Error(buf.String())
+	}
+}

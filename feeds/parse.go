@@ -1,0 +1,201 @@
+// Package feeds turns sources into articles: RSS, Atom and JSON feeds parsed
+// with gofeed, sanitised and normalised; discovery of a page's feed; OPML;
+// and the refresher that keeps every source up to date through transport.
+package feeds
+
+import (
+	"bytes"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/mmcdole/gofeed"
+
+	"github.com/kabootar/kabootar/cache"
+)
+
+// ErrNotFeed is a body that is not a feed Kabootar can read.
+var ErrNotFeed = errors.New("not a feed")
+
+// NotFeedError says why a body is not a feed.
+type NotFeedError struct {
+	Reason string
+	Err    error
+}
+
+func (e *NotFeedError) Error() string {
+	if e.Err != nil {
+		return "not a feed: " + e.Reason + ": " + e.Err.Error()
+	}
+	return "not a feed: " + e.Reason
+}
+
+func (e *NotFeedError) Is(target error) bool { return target == ErrNotFeed }
+func (e *NotFeedError) Unwrap() error       { return e.Err }
+
+// Feed is a parsed feed.
+type Feed struct {
+	Title    string
+	SiteURL  string
+	Articles []cache.Article
+}
+
+// Parser parses and normalises feeds. It is safe for concurrent use.
+type Parser struct {
+	policy *bluemonday.Policy
+	// Now is the clock for undated and future-dated items; nil is time.Now.
+	Now func() time.Time
+}
+
+// NewParser returns a Parser.
+func NewParser() *Parser { return &Parser{policy: newPolicy()} }
+
+func (p *Parser) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// futureSlack is how far ahead of our clock a date may be before it is taken
+// for a wrong clock or time zone on the server and set to now.
+const futureSlack = time.Hour
+
+// Parse reads body, fetched from feedURL, as RSS, Atom or JSON Feed.
+func (p *Parser) Parse(body []byte, feedURL string) (*Feed, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &NotFeedError{Reason: "the answer is empty"}
+	}
+	body = repairUTF8(body)
+	gf, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		switch {
+		case errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(body):
+			return nil, &NotFeedError{Reason: "the address gives a web page, not a feed"}
+		case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+			return nil, &NotFeedError{Reason: "the answer is neither RSS, Atom nor JSON Feed"}
+		default:
+			return nil, &NotFeedError{Reason: "the feed is broken or cut short", Err: err}
+		}
+	}
+	base, _ := url.Parse(feedURL)
+	if gf.Link != "" && base != nil {
+		if l, err := base.Parse(gf.Link); err == nil && (l.Scheme == "http" || l.Scheme == "https") {
+			gf.Link = l.String()
+		}
+	}
+	f := &Feed{Title: plainText(gf.Title), SiteURL: gf.Link}
+	now := p.now()
+	f.Articles = make([]cache.Article, 0, len(gf.Items))
+	for _, it := range gf.Items {
+		if it == nil {
+			continue
+		}
+		f.Articles = append(f.Articles, p.article(it, gf, base, now))
+	}
+	return f, nil
+}
+
+func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now time.Time) cache.Article {
+	a := cache.Article{GUID: strings.TrimSpace(it.GUID)}
+	link := strings.TrimSpace(it.Link)
+	if link == "" && len(it.Links) > 0 {
+		link = strings.TrimSpace(it.Links[0])
+	}
+	if link != "" {
+		a.URL = resolve(base, link)
+		// Relative references in content are relative to the item's page.
+		if u, err := url.Parse(a.URL); err == nil && u.IsAbs() {
+			base = u
+		}
+	}
+	content := it.Content
+	if strings.TrimSpace(content) == "" {
+		content = it.Description
+	}
+	a.HTML, a.Text = finishHTML(p.policy.Sanitize(content), base)
+	a.Title = plainText(it.Title)
+	if a.Title == "" {
+		a.Title = firstWords(a.Text, 80)
+	}
+	a.Author = authorOf(it, gf)
+	a.Published = dateOf(it.PublishedParsed, it.UpdatedParsed, now)
+	a.Updated = dateOf(it.UpdatedParsed, nil, now)
+	a.Dir = direction(a.Title, a.Text)
+	return a
+}
+
+// dateOf is the first date given, in UTC; a date in the future is taken
+// for a server's wrong clock and becomes now. No date stays zero: the cache
+// then uses the time the article was first seen.
+func dateOf(d, fallback *time.Time, now time.Time) time.Time {
+	if d == nil || d.IsZero() {
+		d = fallback
+	}
+	if d == nil || d.IsZero() {
+		return time.Time{}
+	}
+	t := d.UTC()
+	if t.After(now.Add(futureSlack)) {
+		return now.UTC()
+	}
+	return t
+}
+
+func authorOf(it *gofeed.Item, gf *gofeed.Feed) string {
+	var names []string
+	for _, a := range it.Authors {
+		if a != nil && strings.TrimSpace(a.Name) != "" {
+			names = append(names, strings.TrimSpace(a.Name))
+		}
+	}
+	if len(names) == 0 && it.Author != nil {
+		names = append(names, strings.TrimSpace(it.Author.Name))
+	}
+	if len(names) == 0 && it.DublinCoreExt != nil {
+		names = append(names, it.DublinCoreExt.Creator...)
+	}
+	if len(names) == 0 && gf.Author != nil {
+		names = append(names, strings.TrimSpace(gf.Author.Name))
+	}
+	return plainText(strings.Join(names, ", "))
+}
+
+func firstWords(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n]
+	if i := strings.LastIndex(string(r), " "); i > n/2 {
+		return string(r)[:i] + "…"
+	}
+	return string(r) + "…"
+}
+
+var xmlEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']`)
+
+// repairUTF8 replaces invalid bytes in a body that is, or claims to be,
+// UTF-8, so that one bad byte does not cost the whole feed. A body that
+// declares another charset is left to the parser's charset conversion.
+func repairUTF8(body []byte) []byte {
+	if m := xmlEncoding.FindSubmatch(body[:min(len(body), 200)]); m != nil {
+		enc := strings.ToLower(string(m[1]))
+		if enc != "utf-8" && enc != "utf8" {
+			return body
+		}
+	}
+	if utf8.Valid(body) {
+		return body
+	}
+	return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+}
+
+func looksLikeHTML(body []byte) bool {
+	head := bytes.ToLower(body[:min(len(body), 1024)])
+	return bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<!doctype html"))
+}

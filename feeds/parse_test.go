@@ -1,0 +1,146 @@
+package feeds
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var fixedNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func testParser() *Parser {
+	p := NewParser()
+	p.Now = func() time.Time { return fixedNow }
+	return p
+}
+
+func TestParseFormats(t *testing.T) {
+	tests := []struct {
+		file, url         string
+		title, firstTitle string
+		items             int
+	}{
+		{"rss2-fa.xml", "https://news.example/feed", "خبرگزاری نمونه", "اعتراض\u200cها در تهران ادامه دارد", 3},
+		{"atom.xml", "https://atom.example/atom.xml", "Example Atom", "Atom entry", 1},
+		{"feed.json", "https://json.example/feed.json", "JSON Feed", "JSON item", 1},
+		{"rss1.rdf", "https://rdf.example/rss", "RDF site", "RDF item", 1},
+		{"rss091.xml", "https://old.example/rss", "Old RSS", "Old item", 1},
+		{"rss-cp1256.xml", "https://cp.example/rss", "خبر", "سلام گرم", 1},
+		{"rss-invalid-utf8.xml", "https://bad.example/rss", "Bad bytes", "caf\uFFFD \uFFFD ok", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			f, err := testParser().Parse(readFixture(t, tt.file), tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Title != tt.title || len(f.Articles) != tt.items || f.Articles[0].Title != tt.firstTitle {
+				t.Fatalf("got %q, %d items, first %q", f.Title, len(f.Articles), f.Articles[0].Title)
+			}
+		})
+	}
+}
+
+func TestParseNormalises(t *testing.T) {
+	f, err := testParser().Parse(readFixture(t, "rss2-fa.xml"), "https://news.example/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.Articles[0]
+	if a.URL != "https://news.example/fa/news/1" || a.GUID != "news-1" {
+		t.Errorf("link %q guid %q", a.URL, a.GUID)
+	}
+	if a.Author != "مریم احمدی" || a.Dir != "rtl" {
+		t.Errorf("author %q dir %q", a.Author, a.Dir)
+	}
+	if want := time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC); !a.Published.Equal(want) || a.Published.Location() != time.UTC {
+		t.Errorf("published %v, want %v", a.Published, want)
+	}
+	for _, bad := range []string{"<script", "alert", "onclick", "onerror", "<iframe", "javascript:", "style="} {
+		if strings.Contains(a.HTML, bad) {
+			t.Errorf("sanitised HTML still has %q: %s", bad, a.HTML)
+		}
+	}
+	for _, good := range []string{`href="https://news.example/fa/more"`, `src="https://news.example/fa/news/img/photo.jpg"`, `dir="rtl"`} {
+		if !strings.Contains(a.HTML, good) {
+			t.Errorf("sanitised HTML lacks %q: %s", good, a.HTML)
+		}
+	}
+	if a.Text != "متن کامل خبر.\nبد\nپایان" {
+		t.Errorf("text %q", a.Text)
+	}
+
+	future := f.Articles[1]
+	if !future.Published.Equal(fixedNow) || future.Dir != "ltr" || future.Text != "A story from the future & its text." {
+		t.Errorf("future item: %v %q %q", future.Published, future.Dir, future.Text)
+	}
+	undated := f.Articles[2]
+	if !undated.Published.IsZero() || !strings.HasPrefix(undated.Title, "خبری بدون عنوان") || undated.Dir != "rtl" {
+		t.Errorf("undated item: %v %q", undated.Published, undated.Title)
+	}
+
+	atom, _ := testParser().Parse(readFixture(t, "atom.xml"), "https://atom.example/atom.xml")
+	if strings.Contains(atom.Articles[0].HTML, "data:") || atom.Articles[0].Author != "Desk" {
+		t.Errorf("atom: %q by %q", atom.Articles[0].HTML, atom.Articles[0].Author)
+	}
+}
+
+func TestParseRefusesWhatIsNotAFeed(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"empty", nil, "empty"},
+		{"blank", []byte("  \n "), "empty"},
+		{"web page", readFixture(t, "page-nofeed.html"), "web page"},
+		{"block page", readFixture(t, "blockpage.html"), "web page"},
+		{"truncated", readFixture(t, "rss-truncated.xml"), "broken or cut short"},
+		{"binary", []byte{0x89, 'P', 'N', 'G', 0, 1, 2, 3}, "neither"},
+		{"plain text", []byte("hello"), "neither"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testParser().Parse(tt.body, "https://x.example/feed")
+			if !errors.Is(err, ErrNotFeed) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want ErrNotFeed saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDirection(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"سلام", "rtl"}, {"שלום", "rtl"}, {"Hello", "ltr"}, {"123 سلام", "rtl"}, {"«Hello» سلام", "ltr"}, {"", "ltr"}, {"2026", "ltr"},
+	}
+	for _, tt := range tests {
+		if got := direction(tt.in); got != tt.want {
+			t.Errorf("direction(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"rss2-fa.xml", "atom.xml", "feed.json", "rss-truncated.xml"} {
+		f.Add(readFixture(f, name))
+	}
+	p := NewParser()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		feed, err := p.Parse(body, "https://fuzz.example/feed")
+		if err == nil && feed == nil {
+			t.Fatal("nil feed without error")
+		}
+	})
+}

@@ -1,0 +1,296 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/transport"
+)
+
+// Fetcher is what the refresher needs of the transport.
+type Fetcher interface {
+	Fetch(ctx context.Context, req *transport.Request) (*transport.Response, error)
+}
+
+// Store is what the refresher needs of the cache.
+type Store interface {
+	SaveFetch(ctx context.Context, sourceID int64, f *cache.Fetched) (cache.SaveResult, error)
+	SaveFailure(ctx context.Context, sourceID int64, f cache.Failure) error
+}
+
+// Refresher brings sources up to date: it fetches them through the
+// transport with bounded concurrency (and a small limit per host), parses
+// them, and stores each in one transaction. Fetching and parsing run in
+// parallel with storing, which is one writer.
+type Refresher struct {
+	Fetcher Fetcher
+	Store   Store
+	Parser  *Parser
+	// Concurrency bounds the sources in flight; 0 means a default suited
+	// to the machine. PerHost bounds those on one host.
+	Concurrency int
+	PerHost     int
+	// Interval is the time between refreshes of a healthy source; failures
+	// back off from it, doubling up to MaxBackoff.
+	Interval   time.Duration
+	MaxBackoff time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// Defaults for the refresher.
+const (
+	DefaultInterval   = 30 * time.Minute
+	DefaultMaxBackoff = 12 * time.Hour
+	DefaultPerHost    = 4
+)
+
+// Result is how one source's refresh went.
+type Result struct {
+	Source      cache.Source
+	OK          bool
+	Route       string
+	URLUsed     string
+	New         int
+	Updated     int
+	NotModified bool
+	Elapsed     time.Duration
+	Attempts    []transport.Attempt
+	Verdict     transport.Verdict
+	Err         error
+}
+
+// Progress is sent after each source is done.
+type Progress struct {
+	Done, Total int
+	Result      Result
+}
+
+// Refresh refreshes sources and returns one Result per source, in the order
+// given. progress, if not nil, is called after each source from one
+// goroutine at a time. One source's failure never stops the others.
+func (r *Refresher) Refresh(ctx context.Context, sources []cache.Source, progress func(Progress)) []Result {
+	results := make([]Result, len(sources))
+	if len(sources) == 0 {
+		return results
+	}
+	conc := r.Concurrency
+	if conc <= 0 {
+		conc = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	perHost := r.PerHost
+	if perHost <= 0 {
+		perHost = DefaultPerHost
+	}
+	hosts := newHostLimiter(perHost)
+
+	type fetched struct {
+		i     int
+		res   Result
+		store *cache.Fetched
+	}
+	// A small buffer lets fetching and parsing run ahead of the single
+	// writer without holding many parsed feeds in memory.
+	toStore := make(chan fetched, 4)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(conc, len(sources)) {
+		wg.Go(func() {
+			for i := range jobs {
+				res, f := r.fetch(ctx, sources[i], hosts)
+				toStore <- fetched{i, res, f}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for i := range sources {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(toStore) }()
+
+	done := make([]bool, len(sources))
+	n := 0
+	for f := range toStore {
+		res := r.store(ctx, f.res, f.store)
+		results[f.i] = res
+		done[f.i] = true
+		n++
+		if progress != nil {
+			progress(Progress{Done: n, Total: len(sources), Result: res})
+		}
+	}
+	for i, ok := range done {
+		if !ok { // never started: the refresh was cancelled
+			results[i] = Result{Source: sources[i], Err: fmt.Errorf("refresh cancelled: %w", context.Cause(ctx))}
+		}
+	}
+	return results
+}
+
+// fetch gets and parses one source. It returns what to store, or nil when
+// the source failed (the Result says why).
+func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimiter) (Result, *cache.Fetched) {
+	start := time.Now()
+	res := Result{Source: src}
+	if src.Kind != cache.KindFeed {
+		res.Err = fmt.Errorf("%s sources are not supported by this version of Kabootar", src.Kind)
+		return res, nil
+	}
+	release, err := hosts.acquire(ctx, src.URL)
+	if err != nil {
+		res.Err = fmt.Errorf("refresh cancelled: %w", err)
+		return res, nil
+	}
+	defer release()
+
+	var feed *Feed
+	resp, err := r.Fetcher.Fetch(ctx, &transport.Request{
+		URL:          src.URL,
+		Alternatives: src.Mirrors,
+		ETag:         src.ETag,
+		LastModified: src.LastModified,
+		Accept:       acceptFeeds,
+		// Parsing is the check: a mirror that answers with something other
+		// than a feed is not a valid answer, and the next URL is tried.
+		Check: func(resp *transport.Response) error {
+			var err error
+			feed, err = r.Parser.Parse(resp.Body, resp.FinalURL)
+			return err
+		},
+	})
+	res.Elapsed = time.Since(start)
+	if err != nil {
+		res.Err = err
+		res.Verdict = transport.VerdictOf(err)
+		var te *transport.Error
+		if errors.As(err, &te) {
+			res.Attempts = te.Attempts
+		}
+		return res, nil
+	}
+	res.Route, res.URLUsed, res.Attempts = resp.Route, resp.URL, resp.Attempts
+	f := &cache.Fetched{
+		ETag:         resp.ETag,
+		LastModified: resp.LastModified,
+		Route:        resp.Route,
+		NotModified:  resp.NotModified,
+	}
+	// Validators belong to the URL that gave them; a mirror's would make
+	// the next request to the main URL wrongly conditional.
+	if resp.URL != src.URL {
+		f.ETag, f.LastModified = "", ""
+	}
+	if feed != nil {
+		f.Name, f.SiteURL, f.Articles = feed.Title, feed.SiteURL, feed.Articles
+	}
+	res.NotModified = resp.NotModified
+	return res, f
+}
+
+// store writes one source's outcome; it runs on the single writer.
+func (r *Refresher) store(ctx context.Context, res Result, f *cache.Fetched) Result {
+	now := r.now()
+	if f == nil {
+		fail := cache.Failure{Verdict: string(res.Verdict), Error: errText(res.Err), NextDue: now.Add(r.backoff(res.Source.Failures + 1))}
+		if err := r.Store.SaveFailure(ctx, res.Source.ID, fail); err != nil {
+			res.Err = errors.Join(res.Err, fmt.Errorf("recording the failure: %w", err))
+		}
+		r.log().Info("refresh failed", "source", res.Source.URL, "verdict", res.Verdict, "err", res.Err)
+		return res
+	}
+	f.NextDue = now.Add(r.interval())
+	saved, err := r.Store.SaveFetch(ctx, res.Source.ID, f)
+	if err != nil {
+		res.Err = fmt.Errorf("saving %s: %w", res.Source.URL, err)
+		return res
+	}
+	res.OK, res.New, res.Updated = true, saved.New, saved.Updated
+	r.log().Debug("refreshed", "source", res.Source.URL, "route", res.Route, "new", saved.New, "ms", res.Elapsed.Milliseconds())
+	return res
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func (r *Refresher) interval() time.Duration {
+	if r.Interval > 0 {
+		return r.Interval
+	}
+	return DefaultInterval
+}
+
+// backoff is the wait after the n-th failure in a row: the interval,
+// doubled for each further failure, up to MaxBackoff.
+func (r *Refresher) backoff(n int) time.Duration {
+	limit := r.MaxBackoff
+	if limit <= 0 {
+		limit = DefaultMaxBackoff
+	}
+	d := r.interval()
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Refresher) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// hostLimiter bounds the requests in flight to one host.
+type hostLimiter struct {
+	mu    sync.Mutex
+	per   int
+	slots map[string]chan struct{}
+}
+
+func newHostLimiter(per int) *hostLimiter {
+	return &hostLimiter{per: per, slots: map[string]chan struct{}{}}
+}
+
+func (h *hostLimiter) acquire(ctx context.Context, rawURL string) (func(), error) {
+	host := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		host = u.Host
+	}
+	h.mu.Lock()
+	ch, ok := h.slots[host]
+	if !ok {
+		ch = make(chan struct{}, h.per)
+		h.slots[host] = ch
+	}
+	h.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
