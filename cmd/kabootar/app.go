@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/transport"
+)
+
+var errDataDir = errors.New("data directory")
+
+// resolveDataDir is --data, else $KABOOTAR_DATA, else the user data
+// directory of the platform.
+func (c *cli) resolveDataDir() (string, error) {
+	if c.dataDir != "" {
+		return c.dataDir, nil
+	}
+	if d := c.getenv("KABOOTAR_DATA"); d != "" {
+		return d, nil
+	}
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = c.getenv("LocalAppData")
+	case "darwin":
+		if h := c.getenv("HOME"); h != "" {
+			base = filepath.Join(h, "Library", "Application Support")
+		}
+	default:
+		base = c.getenv("XDG_DATA_HOME")
+		if base == "" && c.getenv("HOME") != "" {
+			base = filepath.Join(c.getenv("HOME"), ".local", "share")
+		}
+	}
+	if base == "" {
+		return "", fmt.Errorf("%w: cannot tell where to keep data; give one with --data DIR or $KABOOTAR_DATA", errDataDir)
+	}
+	return filepath.Join(base, "kabootar"), nil
+}
+
+// openStore opens the cache in the data directory, creating both if needed.
+func (c *cli) openStore(ctx context.Context) (*cache.Store, error) {
+	dir, err := c.resolveDataDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w %s cannot be created: %v; choose another with --data DIR", errDataDir, dir, err)
+	}
+	c.log.Debug("data directory", "dir", dir)
+	return cache.Open(ctx, filepath.Join(dir, cache.FileName))
+}
+
+// client is the one transport.Client of this run: every fetch goes through it.
+func (c *cli) client() *transport.Client {
+	return transport.New(transport.Options{
+		UserAgent: "Kabootar/" + version,
+		Logger:    c.log,
+	})
+}
+
+func (c *cli) refresher(store *cache.Store, client *transport.Client) *feeds.Refresher {
+	return &feeds.Refresher{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log}
+}

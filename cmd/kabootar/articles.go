@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+)
+
+type articleJSON struct {
+	ID              int64  `json:"id"`
+	SourceID        int64  `json:"source_id"`
+	Title           string `json:"title"`
+	URL             string `json:"url"`
+	Published       string `json:"published"`
+	Dir             string `json:"dir"`
+	Read            bool   `json:"read"`
+	Starred         bool   `json:"starred"`
+	OfflineComplete bool   `json:"offline_complete"`
+}
+
+func (c *cli) articles(ctx context.Context, args []string) error {
+	fs := c.flags("articles")
+	source := fs.Int64("source", 0, "only this source")
+	search := fs.String("search", "", "only articles with these words")
+	unread := fs.Bool("unread", false, "only unread articles")
+	starred := fs.Bool("starred", false, "only starred articles")
+	limit := fs.Int("limit", 50, "at most this many")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("articles", rest, 0, "no arguments (use --search for words)"); err != nil {
+		return err
+	}
+	if *limit <= 0 || *limit > 100000 {
+		return usagef("--limit must be between 1 and 100000")
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *source != 0 {
+		if _, err := store.Source(ctx, *source); err != nil {
+			return notFound(err)
+		}
+	}
+	list, err := store.Articles(ctx, cache.Query{SourceID: *source, Search: *search, Unread: *unread, Starred: *starred, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := struct {
+			Articles []articleJSON `json:"articles"`
+		}{Articles: []articleJSON{}}
+		for _, a := range list {
+			out.Articles = append(out.Articles, articleJSON{
+				ID: a.ID, SourceID: a.SourceID, Title: a.Title, URL: a.URL, Published: a.Published.UTC().Format(time.RFC3339),
+				Dir: a.Dir, Read: a.Read, Starred: a.Starred, OfflineComplete: a.OfflineComplete,
+			})
+		}
+		return c.printJSON(out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(c.stdout, "No articles.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	for _, a := range list {
+		mark := " "
+		if !a.Read {
+			mark = "•"
+		}
+		if a.Starred {
+			mark = "★"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s %s\n", a.ID, a.Published.Local().Format("2006-01-02 15:04"), mark, oneLine(a.Title))
+	}
+	return tw.Flush()
+}
+
+func (c *cli) show(ctx context.Context, args []string) error {
+	fs := c.flags("show")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("show", rest, 1, "one article ID"); err != nil {
+		return err
+	}
+	id, err := parseID(rest[0])
+	if err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a, err := store.Article(ctx, id)
+	if err != nil {
+		return notFound(err)
+	}
+	src, err := store.Source(ctx, a.SourceID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, a.Title)
+	meta := []string{firstNonEmpty(src.Name, src.URL), a.Published.Local().Format("2006-01-02 15:04")}
+	if a.Author != "" {
+		meta = append(meta, a.Author)
+	}
+	fmt.Fprintln(c.stdout, strings.Join(meta, " · "))
+	if a.URL != "" {
+		fmt.Fprintln(c.stdout, a.URL)
+	}
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, a.Text)
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kabootar/kabootar/feeds"
+)
+
+func (c *cli) opml(ctx context.Context, args []string) error {
+	fs := c.flags("opml")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || (rest[0] != "import" && rest[0] != "export") {
+		return usagef("use 'opml import FILE' or 'opml export FILE'")
+	}
+	if rest[0] == "import" {
+		return c.opmlImport(ctx, rest[1])
+	}
+	return c.opmlExport(ctx, rest[1])
+}
+
+func (c *cli) opmlImport(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return usagef("cannot read %s: %v", path, err)
+	}
+	defer f.Close()
+	srcs, err := feeds.ReadOPML(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w; nothing was imported", path, err)
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	added, err := store.AddSources(ctx, srcs)
+	if err != nil {
+		return fmt.Errorf("importing %s: %w; nothing was imported", path, err)
+	}
+	fmt.Fprintf(c.stdout, "Imported %d sources", added)
+	if skipped := len(srcs) - added; skipped > 0 {
+		fmt.Fprintf(c.stdout, " (%d already followed)", skipped)
+	}
+	fmt.Fprintln(c.stdout, ". Run 'kabootar refresh' to fetch them.")
+	return nil
+}
+
+// opmlExport writes the sources to path ("-" for stdout), through a
+// temporary file, so that a failed export leaves an older file whole.
+func (c *cli) opmlExport(ctx context.Context, path string) error {
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srcs, err := store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	if path == "-" {
+		return feeds.WriteOPML(c.stdout, srcs, time.Now())
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kabootar-opml-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := feeds.WriteOPML(tmp, srcs, time.Now()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	fmt.Fprintf(c.stdout, "Exported %d sources to %s\n", len(srcs), path)
+	return nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kabootar/kabootar/feeds"
+)
+
+type verdictJSON struct {
+	Route   string `json:"route"`
+	URL     string `json:"url"`
+	Verdict string `json:"verdict"`
+}
+
+type refreshJSON struct {
+	ID          int64         `json:"id"`
+	URL         string        `json:"url"`
+	Name        string        `json:"name"`
+	OK          bool          `json:"ok"`
+	Route       string        `json:"route"`
+	URLUsed     string        `json:"url_used"`
+	New         int           `json:"new"`
+	Updated     int           `json:"updated"`
+	NotModified bool          `json:"not_modified"`
+	MS          int64         `json:"ms"`
+	Verdicts    []verdictJSON `json:"verdicts"`
+	Error       string        `json:"error,omitempty"`
+}
+
+func (c *cli) refresh(ctx context.Context, args []string) error {
+	fs := c.flags("refresh")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("refresh", rest, 0, "no arguments"); err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sources, err := store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	if len(sources) == 0 && !*asJSON {
+		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
+		return nil
+	}
+	client := c.client()
+	defer client.Close()
+
+	var progress func(feeds.Progress)
+	if !*asJSON {
+		// People see each source as it finishes, not all at the end.
+		progress = func(p feeds.Progress) { c.printResult(p.Result) }
+	}
+	results := c.refresher(store, client).Refresh(ctx, sources, progress)
+
+	failed, fresh := 0, 0
+	out := struct {
+		Sources []refreshJSON `json:"sources"`
+	}{Sources: []refreshJSON{}}
+	for _, r := range results {
+		if !r.OK {
+			failed++
+		}
+		fresh += r.New
+		out.Sources = append(out.Sources, toRefreshJSON(r))
+	}
+	if *asJSON {
+		if err := c.printJSON(out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(c.stdout, "%d sources refreshed, %d failed, %d new articles.\n", len(results)-failed, failed, fresh)
+	}
+	if failed > 0 {
+		msg := ""
+		if !*asJSON {
+			msg = "Some sources failed; what was cached before is still there to read."
+		}
+		return &failedError{msg}
+	}
+	return nil
+}
+
+func toRefreshJSON(r feeds.Result) refreshJSON {
+	j := refreshJSON{
+		ID: r.Source.ID, URL: r.Source.URL, Name: r.Source.Name, OK: r.OK, Route: r.Route, URLUsed: r.URLUsed,
+		New: r.New, Updated: r.Updated, NotModified: r.NotModified, MS: r.Elapsed.Milliseconds(),
+		Verdicts: []verdictJSON{},
+	}
+	for _, a := range r.Attempts {
+		if a.Verdict != "" {
+			j.Verdicts = append(j.Verdicts, verdictJSON{Route: a.Route, URL: a.URL, Verdict: string(a.Verdict)})
+		}
+	}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	return j
+}
+
+func (c *cli) printResult(r feeds.Result) {
+	name := firstNonEmpty(r.Source.Name, r.Source.URL)
+	switch {
+	case !r.OK:
+		fmt.Fprintf(c.stdout, "✗ %d %s: %v\n", r.Source.ID, name, r.Err)
+	case r.NotModified:
+		fmt.Fprintf(c.stdout, "✓ %d %s: unchanged (%s, %d ms)\n", r.Source.ID, name, r.Route, r.Elapsed.Milliseconds())
+	default:
+		via := r.Route
+		if r.URLUsed != r.Source.URL {
+			via += " via " + r.URLUsed
+		}
+		fmt.Fprintf(c.stdout, "✓ %d %s: %d new (%s, %d ms)\n", r.Source.ID, name, r.New, via, r.Elapsed.Milliseconds())
+	}
+}

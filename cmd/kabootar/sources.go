@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+)
+
+func (c *cli) sources(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("sources needs add, list or remove")
+	}
+	switch args[0] {
+	case "add":
+		return c.sourcesAdd(ctx, args[1:])
+	case "list":
+		return c.sourcesList(ctx, args[1:])
+	case "remove", "rm":
+		return c.sourcesRemove(ctx, args[1:])
+	}
+	return usagef("unknown sources command %q", args[0])
+}
+
+// stringList is a flag that may be given many times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
+	fs := c.flags("sources add")
+	name := fs.String("name", "", "name of the source")
+	var mirrors stringList
+	fs.Var(&mirrors, "mirror", "another URL serving the same feed")
+	starter := fs.String("starter", "", "add the starter sources of a language")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if *starter != "" {
+		return usagef("starter sources come with the first-run issue; add sources by URL for now")
+	}
+	if err := needArgs("sources add", rest, 1, "one URL"); err != nil {
+		return err
+	}
+	input := rest[0]
+	if strings.HasPrefix(input, "@") || strings.HasPrefix(input, "instagram:") || strings.HasPrefix(input, "x:") ||
+		strings.Contains(input, "t.me/") {
+		return usagef("%q: Telegram, Instagram and X sources are not supported by this version yet; add a feed URL", input)
+	}
+	if _, err := feeds.NormalizeURL(input); err != nil {
+		return usagef("%v", err)
+	}
+	var ms []string
+	for _, m := range mirrors {
+		u, err := feeds.NormalizeURL(m)
+		if err != nil {
+			return usagef("--mirror: %v", err)
+		}
+		ms = append(ms, u)
+	}
+
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	client := c.client()
+	defer client.Close()
+
+	found, err := feeds.NewParser().Find(ctx, client, input)
+	if err != nil {
+		return fmt.Errorf("nothing added: %w", err)
+	}
+	src := cache.Source{Kind: cache.KindFeed, URL: found.URL, Name: *name, SiteURL: found.SiteURL, Mirrors: ms}
+	if src.Name == "" {
+		src.Name = found.Title
+	}
+	id, err := store.AddSource(ctx, src)
+	if errors.Is(err, cache.ErrExists) {
+		return &failedError{fmt.Sprintf("kabootar: %s is already followed", found.URL)}
+	}
+	if err != nil {
+		return err
+	}
+	label := src.Name
+	if label == "" {
+		label = found.URL
+	}
+	fmt.Fprintf(c.stdout, "Added %d: %s\n", id, label)
+	if found.URL != strings.TrimSpace(input) {
+		fmt.Fprintf(c.stdout, "  feed: %s\n", found.URL)
+	}
+	if found.Unreachable != nil {
+		return &failedError{fmt.Sprintf("kabootar: could not reach it now (%v);\n"+
+			"  it was added as typed and will be tried on every refresh. If a censor blocks it, add a mirror or a proxy.", found.Unreachable)}
+	}
+	return nil
+}
+
+type sourceJSON struct {
+	ID          int64    `json:"id"`
+	Kind        string   `json:"kind"`
+	URL         string   `json:"url"`
+	Name        string   `json:"name"`
+	Mirrors     []string `json:"mirrors"`
+	LastOK      *string  `json:"last_ok"`
+	LastVerdict string   `json:"last_verdict"`
+	LastRoute   string   `json:"last_route"`
+	LastError   string   `json:"last_error"`
+	Unread      int      `json:"unread"`
+}
+
+func (c *cli) sourcesList(ctx context.Context, args []string) error {
+	fs := c.flags("sources list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("sources list", rest, 0, "no arguments"); err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := struct {
+			Sources []sourceJSON `json:"sources"`
+		}{Sources: []sourceJSON{}}
+		for _, s := range list {
+			out.Sources = append(out.Sources, sourceJSON{
+				ID: s.ID, Kind: s.Kind, URL: s.URL, Name: s.Name, Mirrors: nonNil(s.Mirrors),
+				LastOK: timeJSON(s.LastOK), LastVerdict: s.LastVerdict, LastRoute: s.LastRoute,
+				LastError: s.LastError, Unread: s.Unread,
+			})
+		}
+		return c.printJSON(out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUNREAD\tLAST OK\tSTATUS\tNAME\tURL")
+	for _, s := range list {
+		status := "ok"
+		switch {
+		case s.LastVerdict != "":
+			status = s.LastVerdict
+		case s.LastError != "":
+			status = "failed"
+		case s.LastOK.IsZero():
+			status = "new"
+		}
+		if s.LastRoute != "" && s.LastVerdict == "" {
+			status += " (" + s.LastRoute + ")"
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Unread, ago(s.LastOK), status, s.Name, s.URL)
+	}
+	return tw.Flush()
+}
+
+func (c *cli) sourcesRemove(ctx context.Context, args []string) error {
+	fs := c.flags("sources remove")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("sources remove", rest, 1, "one source ID"); err != nil {
+		return err
+	}
+	id, err := parseID(rest[0])
+	if err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	src, err := store.Source(ctx, id)
+	if err != nil {
+		return notFound(err)
+	}
+	if err := store.RemoveSource(ctx, id); err != nil {
+		return notFound(err)
+	}
+	fmt.Fprintf(c.stdout, "Removed %d: %s\n", id, firstNonEmpty(src.Name, src.URL))
+	return nil
+}
+
+// notFound makes a missing ID a usage error: the caller named something
+// that is not there.
+func notFound(err error) error {
+	if errors.Is(err, cache.ErrNotFound) {
+		return usagef("%v", err)
+	}
+	return err
+}
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%q is not an ID (a number from 'list')", s)
+	}
+	return id, nil
+}
+
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func timeJSON(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// ago says how long ago t was, for people.
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
