@@ -115,7 +115,7 @@ func TestSearchNormalisesPersian(t *testing.T) {
 	other := addFeed(t, s, "https://y/feed")
 	arts := []Article{
 		{GUID: "1", Title: "كتاب تازه", Text: "نمايشگاه كتاب در تهران"},               // Arabic keyboard
-		{GUID: "2", Title: "می\u200cخواهم بخوانم", Text: "سال ۱۴۰۳ خبرها"},                 // ZWNJ, Persian digits
+		{GUID: "2", Title: "می\u200cخواهم بخوانم", Text: "سال ۱۴۰۳ خبرها"},            // ZWNJ, Persian digits
 		{GUID: "3", Title: "Elections", Text: "The election results were announced."}, // English
 		{GUID: "4", Title: "عَرَبِيّ", Text: "کتــــاب"},                              // harakat, tatweel
 	}

@@ -35,7 +35,7 @@ func (e *NotFeedError) Error() string {
 }
 
 func (e *NotFeedError) Is(target error) bool { return target == ErrNotFeed }
-func (e *NotFeedError) Unwrap() error       { return e.Err }
+func (e *NotFeedError) Unwrap() error        { return e.Err }
 
 // Feed is a parsed feed.
 type Feed struct {

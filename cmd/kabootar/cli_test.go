@@ -73,7 +73,7 @@ func newNewsServer(t *testing.T) *newsServer {
 		return b
 	}
 	ns := &newsServer{hits: map[string]int{}, body: map[string][]byte{
-		"/feed/":  read("rss2-fa.xml"),
+		"/feed/":     read("rss2-fa.xml"),
 		"/en/atom":   read("atom.xml"),
 		"/fa/":       read("page-wordpress.html"),
 		"/plain":     read("page-nofeed.html"),

@@ -268,4 +268,3 @@ func ago(t time.Time) string {
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
-
