@@ -172,7 +172,7 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		if a.ID, err = r.LastInsertId(); err != nil {
 			return false, false, err
 		}
-		_, err = u.ftsIns.ExecContext(ctx, a.ID, Normalize(a.Title), Normalize(a.Text))
+		_, err = u.ftsIns.ExecContext(ctx, a.ID, searchText(a.Title), searchText(a.Text))
 		return true, false, err
 	case err != nil:
 		return false, false, err
@@ -190,7 +190,7 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 	if _, err = u.ftsDel.ExecContext(ctx, id); err != nil {
 		return false, false, err
 	}
-	_, err = u.ftsIns.ExecContext(ctx, id, Normalize(a.Title), Normalize(a.Text))
+	_, err = u.ftsIns.ExecContext(ctx, id, searchText(a.Title), searchText(a.Text))
 	return false, true, err
 }
 

@@ -26,9 +26,11 @@ func TestNormalize(t *testing.T) {
 func TestFTSQuery(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"كتاب", `"کتاب"*`},
-		{`news "OR" NEAR(x)`, `"news"* "OR"* "NEAR"* "x"*`},
+		{`news "OR" NEAR(x)`, `"news"* "or"* "near"* "x"*`},
 		{"  ", ""},
 		{"*-:^", ""},
+		{"«تهران»، امروز؟", `"تهران"* "امروز"*`},
+		{"Café NAÏVE", `"cafe"* "naive"*`},
 	}
 	for _, tt := range tests {
 		if got := ftsQuery(tt.in); got != tt.want {

@@ -55,12 +55,14 @@ CREATE INDEX articles_published ON articles(published DESC, id DESC);
 CREATE INDEX articles_source    ON articles(source_id, published DESC, id DESC);
 CREATE INDEX articles_unread    ON articles(source_id) WHERE read = 0;
 
--- Search over normalised title and text. Contentless: the text is kept
--- once, in articles; the index holds only what search needs.
+-- Search over title and text, as searchText gives them (normalised, folded
+-- and split into words in Go, so the ascii tokenizer suffices). Contentless:
+-- the text is kept once, in articles. detail=none: search needs which
+-- articles hold a word, not where; the index is much smaller for it.
 CREATE VIRTUAL TABLE articles_fts USING fts5(
 	title, body,
-	content = '', contentless_delete = 1,
-	tokenize = 'unicode61 remove_diacritics 2'
+	content = '', contentless_delete = 1, detail = none,
+	tokenize = 'ascii'
 );
 -- Articles leave the index with their row, whether retention, a removed
 -- source or anything else deleted them.

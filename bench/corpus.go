@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// feed is one generated feed, served with validators.
+type feed struct {
+	body         []byte
+	etag         string
+	lastModified string
+	ctype        string
+}
+
+var faWords = strings.Fields(`خبر تهران اعتراض مردم دولت گزارش امروز شهر دانشگاه اینترنت
+	کتاب روزنامه خبرنگار جهان اقتصاد قیمت بازار آزادی زنان دانشجو ایران سیاست فرهنگ هنر ورزش
+	گفت است بود شد کرد نیز این آن برای با از به در که را و`)
+
+var enWords = strings.Fields(`news report today city university internet book newspaper
+	reporter world economy price market freedom women students politics culture art sport
+	said says was were has have the a of to in and for with on by from`)
+
+// makeCorpus generates n feeds of items each, about size bytes each, half
+// Persian and half English, alternating RSS 2.0 and Atom. It is the same
+// for the same seed.
+func makeCorpus(n, items, size int, seed uint64) []feed {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]feed, n)
+	for i := range out {
+		words := enWords
+		if i%2 == 0 {
+			words = faWords
+		}
+		perItem := size / items
+		var b bytes.Buffer
+		atom := i%4 >= 2
+		title := fmt.Sprintf("Feed %d %s", i, sentence(r, words, 3))
+		if atom {
+			fmt.Fprintf(&b, `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>%s</title><link href="https://site%d.example/"/><id>urn:feed:%d</id><updated>%s</updated>
+`, html.EscapeString(title), i, i, base.Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>%s</title><link>https://site%d.example/</link><description>generated</description>
+`, html.EscapeString(title), i)
+		}
+		for j := range items {
+			start := b.Len()
+			t := base.Add(-time.Duration(i*items+j) * time.Minute)
+			itemTitle := sentence(r, words, 6+r.IntN(6))
+			link := fmt.Sprintf("https://site%d.example/news/%d", i, j)
+			var content strings.Builder
+			for content.Len() < perItem-400 {
+				fmt.Fprintf(&content, "<p>%s</p>", sentence(r, words, 20+r.IntN(20)))
+			}
+			fmt.Fprintf(&content, `<p><img src="/img/%d.jpg" alt="photo"> <a href="/more/%d">more</a></p>`, j, j)
+			if atom {
+				fmt.Fprintf(&b, "<entry><title>%s</title><link href=\"%s\"/><id>%s</id><updated>%s</updated><author><name>Desk</name></author><content type=\"html\">%s</content></entry>\n",
+					html.EscapeString(itemTitle), link, link, t.Format(time.RFC3339), html.EscapeString(content.String()))
+			} else {
+				fmt.Fprintf(&b, "<item><title>%s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate><description><![CDATA[%s]]></description></item>\n",
+					html.EscapeString(itemTitle), link, link, t.Format(time.RFC1123Z), content.String())
+			}
+			_ = start
+		}
+		if atom {
+			b.WriteString("</feed>\n")
+		} else {
+			b.WriteString("</channel></rss>\n")
+		}
+		sum := sha256.Sum256(b.Bytes())
+		ctype := "application/rss+xml; charset=utf-8"
+		if atom {
+			ctype = "application/atom+xml; charset=utf-8"
+		}
+		out[i] = feed{body: b.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+			lastModified: base.Add(time.Duration(i) * time.Second).Format(http.TimeFormat), ctype: ctype}
+	}
+	return out
+}
+
+func sentence(r *rand.Rand, words []string, n int) string {
+	var b strings.Builder
+	for k := range n {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[r.IntN(len(words))])
+	}
+	return b.String()
+}
+
+// handler serves the corpus at /feed/N, with conditional GET.
+func handler(corpus []feed, hits *stats) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		if _, err := fmt.Sscanf(r.URL.Path, "/feed/%d", &i); err != nil || i < 0 || i >= len(corpus) {
+			http.NotFound(w, r)
+			return
+		}
+		f := corpus[i]
+		if r.Header.Get("If-None-Match") == f.etag || (r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == f.lastModified) {
+			hits.add(true)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		hits.add(false)
+		w.Header().Set("ETag", f.etag)
+		w.Header().Set("Last-Modified", f.lastModified)
+		w.Header().Set("Content-Type", f.ctype)
+		w.Write(f.body)
+	})
+}

@@ -1,0 +1,311 @@
+// Command bench measures `kabootar refresh` on a generated corpus served on
+// loopback — cold into an empty data directory, then warm (every answer a
+// 304) — and, when Newsboat is installed, Newsboat on the same corpus.
+// It contacts nothing but 127.0.0.1.
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// counter reads and resets the server's counts of full answers and 304s.
+type counter struct{ base string }
+
+func (c *counter) take() (full, not int) {
+	resp, err := http.Get(c.base + "/stats")
+	if err != nil {
+		return -1, -1
+	}
+	defer resp.Body.Close()
+	fmt.Fscanf(resp.Body, "%d %d", &full, &not)
+	return full, not
+}
+
+// startServer starts this program in -serve mode and waits for the
+// address it listens on.
+func startServer(feeds, items, size int) (*exec.Cmd, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(self, "-serve", "-feeds", fmt.Sprint(feeds), "-items", fmt.Sprint(items), "-size", fmt.Sprint(size))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	r := bufio.NewReader(out)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, "", fmt.Errorf("corpus server: %w", err)
+		}
+		if addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening "); ok {
+			go io.Copy(io.Discard, r)
+			return cmd, "http://" + addr, nil
+		}
+		fmt.Print(line)
+	}
+}
+
+// serveCorpus generates the corpus and serves it on loopback until killed.
+func serveCorpus(feeds, items, size int) {
+	start := time.Now()
+	corpus := makeCorpus(feeds, items, size, 1)
+	total := 0
+	for _, f := range corpus {
+		total += len(f.body)
+	}
+	fmt.Printf("corpus: %d feeds x %d items, %.1f MB, generated in %v\n", feeds, items, float64(total)/1e6, time.Since(start).Round(time.Millisecond))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("listening %s\n", ln.Addr())
+	var st stats
+	mux := http.NewServeMux()
+	mux.Handle("/feed/", handler(corpus, &st))
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		full, not := st.take()
+		fmt.Fprintf(w, "%d %d\n", full, not)
+	})
+	fail(http.Serve(ln, mux))
+}
+
+type stats struct {
+	mu        sync.Mutex
+	full, not int
+}
+
+func (c *stats) add(notModified bool) {
+	c.mu.Lock()
+	if notModified {
+		c.not++
+	} else {
+		c.full++
+	}
+	c.mu.Unlock()
+}
+
+func (c *stats) take() (full, not int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	full, not = c.full, c.not
+	c.full, c.not = 0, 0
+	return
+}
+
+type row struct {
+	tool, run  string
+	wall       time.Duration
+	rssKB      int64
+	articles   int
+	full, n304 int
+	err        error
+}
+
+func main() {
+	kabootar := flag.String("kabootar", "bin/kabootar", "the kabootar binary")
+	feeds := flag.Int("feeds", 1000, "feeds in the corpus")
+	items := flag.Int("items", 50, "items per feed")
+	size := flag.Int("size", 100_000, "bytes per feed, about")
+	newsboat := flag.String("newsboat", "newsboat", "the newsboat binary; skipped when not found")
+	keep := flag.Bool("keep", false, "keep the data directories and print where")
+	serve := flag.Bool("serve", false, "(internal) generate and serve the corpus, print its address")
+	flag.Parse()
+
+	if *serve {
+		serveCorpus(*feeds, *items, *size)
+		return
+	}
+	// The corpus is served by a child process: were it held here, every
+	// process started from here would count this one's memory in its peak
+	// RSS (Linux carries the high-water mark across fork and exec).
+	srv, baseURL, err := startServer(*feeds, *items, *size)
+	if err != nil {
+		fail(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	hits := &counter{base: baseURL}
+
+	work, err := os.MkdirTemp("", "kabootar-bench-")
+	if err != nil {
+		fail(err)
+	}
+	if *keep {
+		fmt.Println("data kept in", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+
+	var rows []row
+	rows = append(rows, benchKabootar(*kabootar, work, baseURL, *feeds, hits)...)
+	if path, err := exec.LookPath(*newsboat); err == nil {
+		rows = append(rows, benchNewsboat(path, work, baseURL, *feeds, hits)...)
+	} else {
+		fmt.Println("newsboat: not installed, so not compared (apt-get install newsboat)")
+	}
+	printTable(rows)
+}
+
+func benchKabootar(bin, work, baseURL string, n int, hits *counter) []row {
+	data := filepath.Join(work, "kabootar")
+	os.MkdirAll(data, 0o700)
+	var opml strings.Builder
+	opml.WriteString(`<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head><body>`)
+	for i := range n {
+		fmt.Fprintf(&opml, `<outline text="f%d" xmlUrl="%s/feed/%d"/>`, i, baseURL, i)
+	}
+	opml.WriteString("</body></opml>")
+	opmlPath := filepath.Join(work, "bench.opml")
+	os.WriteFile(opmlPath, []byte(opml.String()), 0o600)
+	if out, err := exec.Command(bin, "--data", data, "opml", "import", opmlPath).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("opml import: %v\n%s", err, out))
+	}
+	var rows []row
+	for _, run := range []string{"cold", "warm"} {
+		r := row{tool: "kabootar", run: run}
+		r.wall, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "refresh", "--json"))
+		r.full, r.n304 = hits.take()
+		r.articles = countArticles(filepath.Join(data, "kabootar.db"), "SELECT count(*) FROM articles")
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func benchNewsboat(bin, work, baseURL string, n int, hits *counter) []row {
+	dir := filepath.Join(work, "newsboat")
+	os.MkdirAll(dir, 0o700)
+	var urls strings.Builder
+	for i := range n {
+		fmt.Fprintf(&urls, "%s/feed/%d\n", baseURL, i)
+	}
+	urlsPath := filepath.Join(dir, "urls")
+	os.WriteFile(urlsPath, []byte(urls.String()), 0o600)
+	conf := filepath.Join(dir, "config")
+	os.WriteFile(conf, []byte("reload-threads 16\nshow-read-feeds yes\n"), 0o600)
+	db := filepath.Join(dir, "cache.db")
+	var rows []row
+	for _, run := range []string{"cold", "warm"} {
+		cmd := exec.Command(bin, "-u", urlsPath, "-c", db, "-C", conf, "-x", "reload")
+		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
+		r := row{tool: "newsboat", run: run}
+		r.wall, r.rssKB, r.err = timed(cmd)
+		r.full, r.n304 = hits.take()
+		r.articles = countArticles(db, "SELECT count(*) FROM rss_item")
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// timed runs cmd and returns its wall time and peak resident memory.
+func timed(cmd *exec.Cmd) (time.Duration, int64, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Stdout = &discard{}
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	var rss int64
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KB on Linux
+		}
+	}
+	if err != nil {
+		// Exit 1 means some sources failed; report it, keep the figures.
+		err = fmt.Errorf("%v: %s", err, strings.TrimSpace(lastLine(stderr.String())))
+	}
+	return wall, rss, err
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func countArticles(dbPath, q string) int {
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+func printTable(rows []row) {
+	fmt.Printf("\nmachine: %s/%s, %d cores (GOMAXPROCS %d), %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel())
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "tool\trun\twall\tpeak RSS\tarticles\t200s\t304s\tvs newsboat\t")
+	by := map[string]row{}
+	for _, r := range rows {
+		by[r.tool+"/"+r.run] = r
+	}
+	for _, r := range rows {
+		ratio := ""
+		if nb, ok := by["newsboat/"+r.run]; ok && r.tool == "kabootar" && r.wall > 0 {
+			ratio = fmt.Sprintf("%.2fx time, %.2fx RSS", r.wall.Seconds()/nb.wall.Seconds(), float64(r.rssKB)/float64(nb.rssKB))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f s\t%.1f MB\t%d\t%d\t%d\t%s\t\n", r.tool, r.run, r.wall.Seconds(), float64(r.rssKB)/1024, r.articles, r.full, r.n304, ratio)
+	}
+	tw.Flush()
+	for _, r := range rows {
+		if r.err != nil {
+			fmt.Printf("%s %s: %v\n", r.tool, r.run, r.err)
+		}
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			if i := strings.IndexByte(l, ':'); i >= 0 {
+				return strings.TrimSpace(l[i+1:])
+			}
+		}
+	}
+	return ""
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
