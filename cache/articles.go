@@ -23,12 +23,34 @@ type Article struct {
 	Updated   time.Time
 	Fetched   time.Time
 	HTML      string // sanitised
-	Text      string // plain text, for search and the list
-	Dir       string // "rtl" or "ltr"
+	// Text is the plain text of HTML. SaveFetch indexes it for search and
+	// keeps its start as Summary; the whole text is not stored twice, since
+	// it can be made again from HTML (feeds.PlainText).
+	Text    string
+	Summary string
+	Dir     string // "rtl" or "ltr"
 
 	Read            bool
 	Starred         bool
 	OfflineComplete bool
+
+	// search is the title and text as the search index holds them, when
+	// PrepareSearch computed them ahead of SaveFetch.
+	search *[2]string
+}
+
+// PrepareSearch computes what the search index will hold for the article.
+// SaveFetch does it otherwise; calling it in parallel workers beforehand
+// takes that work off the single writer.
+func (a *Article) PrepareSearch() {
+	a.search = &[2]string{searchText(a.Title), searchText(a.Text)}
+}
+
+func (a *Article) searchFields() (title, body string) {
+	if a.search == nil {
+		a.PrepareSearch()
+	}
+	return a.search[0], a.search[1]
 }
 
 // Fetched is what one successful refresh of a source brought.
@@ -63,62 +85,118 @@ func (s *Store) SaveFetch(ctx context.Context, sourceID int64, f *Fetched) (Save
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res = SaveResult{}
-		up, err := prepareUpsert(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer up.close()
-		for i := range f.Articles {
-			created, changed, err := up.upsert(ctx, sourceID, &f.Articles[i], now)
-			if err != nil {
-				return fmt.Errorf("article %q: %w", f.Articles[i].Title, err)
-			}
-			if created {
-				res.New++
-			} else if changed {
-				res.Updated++
+		if len(f.Articles) > 0 {
+			if err := upsertAll(ctx, tx, sourceID, f.Articles, now, &res); err != nil {
+				return err
 			}
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE sources SET
-			etag = ?, last_modified = ?, last_ok = ?, last_error = '', last_verdict = '',
-			last_route = ?, next_due = ?, failures = 0,
-			name = CASE WHEN name = '' THEN ? ELSE name END,
-			site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END
-			WHERE id = ?`,
-			f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, sourceID)
-		if err != nil {
+		if err := updateSource(ctx, tx, sourceID, f, now); err != nil {
 			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return fmt.Errorf("source %d: %w", sourceID, ErrNotFound)
 		}
 		if f.NotModified {
 			return nil
 		}
+		var err error
 		res.Removed, err = applyRetention(ctx, tx, sourceID, ret, now)
 		return err
 	})
 	return res, err
 }
 
-type upserter struct {
-	byGUID, byURL, byTitle, insert, update, touch, ftsDel, ftsIns *sql.Stmt
+func upsertAll(ctx context.Context, tx *sql.Tx, sourceID int64, arts []Article, now time.Time, res *SaveResult) error {
+	up, err := prepareUpsert(ctx, tx, sourceID)
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	for i := range arts {
+		created, changed, err := up.upsert(ctx, sourceID, &arts[i], now)
+		if err != nil {
+			return fmt.Errorf("article %q: %w", arts[i].Title, err)
+		}
+		if created {
+			res.New++
+		} else if changed {
+			res.Updated++
+		}
+	}
+	return nil
 }
 
-func prepareUpsert(ctx context.Context, tx *sql.Tx) (*upserter, error) {
-	u := &upserter{}
+func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, now time.Time) error {
+	r, err := tx.ExecContext(ctx, `UPDATE sources SET
+		etag = ?, last_modified = ?, last_ok = ?, last_error = '', last_verdict = '',
+		last_route = ?, next_due = ?, failures = 0,
+		name = CASE WHEN name = '' THEN ? ELSE name END,
+		site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END
+		WHERE id = ?`,
+		f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, sourceID)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("source %d: %w", sourceID, ErrNotFound)
+	}
+	return nil
+}
+
+type upserter struct {
+	insert, update, touch, ftsDel, ftsIns *sql.Stmt
+	// What the source already holds, loaded with one query, to match
+	// articles seen again.
+	byGUID, byURL map[string]known
+	byTitle       map[titleKey]known
+}
+
+type known struct {
+	id   int64
+	hash string
+}
+
+type titleKey struct {
+	title     string
+	published int64
+}
+
+func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, error) {
+	u := &upserter{byGUID: map[string]known{}, byURL: map[string]known{}, byTitle: map[titleKey]known{}}
+	rows, err := tx.QueryContext(ctx, `SELECT id, guid, url, title, published, hash FROM articles WHERE source_id = ? ORDER BY id`, sourceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k known
+		var guid, link, title string
+		var published int64
+		if err := rows.Scan(&k.id, &guid, &link, &title, &published, &k.hash); err != nil {
+			return nil, err
+		}
+		// The first (oldest) article wins a key, as a LIMIT 1 lookup would.
+		if _, ok := u.byGUID[guid]; guid != "" && !ok {
+			u.byGUID[guid] = k
+		}
+		if _, ok := u.byURL[link]; link != "" && !ok {
+			u.byURL[link] = k
+		}
+		for _, tk := range []titleKey{{title, published}, {title, 0}} {
+			if _, ok := u.byTitle[tk]; !ok {
+				u.byTitle[tk] = k
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
 	}{
-		{&u.byGUID, `SELECT id, hash FROM articles WHERE source_id = ? AND guid = ? LIMIT 1`},
-		{&u.byURL, `SELECT id, hash FROM articles WHERE source_id = ? AND url = ? LIMIT 1`},
-		{&u.byTitle, `SELECT id, hash FROM articles WHERE source_id = ? AND title = ? AND (? = 0 OR published = ?) LIMIT 1`},
-		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, text, dir, hash)
+		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?,
 			published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ?, seen = ?,
-			html = ?, text = ?, dir = ?, hash = ? WHERE id = ?`},
+			html = ?, summary = ?, dir = ?, hash = ? WHERE id = ?`},
 		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
 		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
@@ -134,7 +212,7 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byGUID, u.byURL, u.byTitle, u.insert, u.update, u.touch, u.ftsDel, u.ftsIns} {
+	for _, st := range []*sql.Stmt{u.insert, u.update, u.touch, u.ftsDel, u.ftsIns} {
 		if st != nil {
 			st.Close()
 		}
@@ -145,53 +223,63 @@ func (u *upserter) close() {
 // and date. It reports whether a was new, or known and changed.
 func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now time.Time) (created, changed bool, err error) {
 	h := articleHash(a)
-	var id int64
-	var oldHash string
-	var row *sql.Row
+	var k known
+	var found bool
 	switch {
 	case a.GUID != "":
-		row = u.byGUID.QueryRowContext(ctx, sourceID, a.GUID)
+		k, found = u.byGUID[a.GUID]
 	case a.URL != "":
-		row = u.byURL.QueryRowContext(ctx, sourceID, a.URL)
+		k, found = u.byURL[a.URL]
 	default:
-		p := unix(a.Published)
-		row = u.byTitle.QueryRowContext(ctx, sourceID, a.Title, p, p)
+		k, found = u.byTitle[titleKey{a.Title, unix(a.Published)}]
 	}
-	err = row.Scan(&id, &oldHash)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	title, body := a.searchFields()
+	if !found {
 		published := a.Published
 		if published.IsZero() {
 			published = now
 		}
 		r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, published.Unix(),
-			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, a.Text, dirOf(a.Dir), h)
+			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h)
 		if err != nil {
 			return false, false, err
 		}
 		if a.ID, err = r.LastInsertId(); err != nil {
 			return false, false, err
 		}
-		_, err = u.ftsIns.ExecContext(ctx, a.ID, searchText(a.Title), searchText(a.Text))
+		// A feed that repeats an item matches the first copy.
+		k = known{a.ID, h}
+		u.remember(a, k, published.Unix())
+		_, err = u.ftsIns.ExecContext(ctx, a.ID, title, body)
 		return true, false, err
-	case err != nil:
-		return false, false, err
 	}
-	a.ID = id
-	if oldHash == h {
-		_, err = u.touch.ExecContext(ctx, now.Unix(), id)
+	a.ID = k.id
+	if k.hash == h {
+		_, err = u.touch.ExecContext(ctx, now.Unix(), k.id)
 		return false, false, err
 	}
 	p := unix(a.Published)
 	if _, err = u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, p, p, unix(a.Updated), now.Unix(),
-		a.HTML, a.Text, dirOf(a.Dir), h, id); err != nil {
+		a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, k.id); err != nil {
 		return false, false, err
 	}
-	if _, err = u.ftsDel.ExecContext(ctx, id); err != nil {
+	u.remember(a, known{k.id, h}, p)
+	if _, err = u.ftsDel.ExecContext(ctx, k.id); err != nil {
 		return false, false, err
 	}
-	_, err = u.ftsIns.ExecContext(ctx, id, searchText(a.Title), searchText(a.Text))
+	_, err = u.ftsIns.ExecContext(ctx, k.id, title, body)
 	return false, true, err
+}
+
+func (u *upserter) remember(a *Article, k known, published int64) {
+	if a.GUID != "" {
+		u.byGUID[a.GUID] = k
+	}
+	if a.URL != "" {
+		u.byURL[a.URL] = k
+	}
+	u.byTitle[titleKey{a.Title, published}] = k
+	u.byTitle[titleKey{a.Title, 0}] = k
 }
 
 // articleHash identifies an article's content, so that an unchanged article
@@ -203,6 +291,20 @@ func articleHash(a *Article) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// summaryRunes is how much of an article's text a list shows.
+const summaryRunes = 280
+
+func summaryOf(text string) string {
+	n := 0
+	for i := range text {
+		if n == summaryRunes {
+			return text[:i]
+		}
+		n++
+	}
+	return text
 }
 
 func dirOf(d string) string {
@@ -222,7 +324,7 @@ type Query struct {
 	Offset   int
 }
 
-// Summary is an article as a list shows it: no HTML, text cut short.
+// Summary is an article as a list shows it: no HTML, the text cut short.
 type Summary struct {
 	ID              int64
 	SourceID        int64
@@ -231,7 +333,7 @@ type Summary struct {
 	Author          string
 	Published       time.Time
 	Dir             string
-	Snippet         string
+	Summary         string
 	Read            bool
 	Starred         bool
 	OfflineComplete bool
@@ -264,7 +366,7 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 	if q.Starred {
 		where = append(where, `a.starred = 1`)
 	}
-	sqlq := `SELECT a.id, a.source_id, a.title, a.url, a.author, a.published, a.dir, substr(a.text, 1, 280),
+	sqlq := `SELECT a.id, a.source_id, a.title, a.url, a.author, a.published, a.dir, a.summary,
 		a.read, a.starred, a.offline_complete FROM ` + from
 	if len(where) > 0 {
 		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
@@ -280,7 +382,7 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 	for rows.Next() {
 		var a Summary
 		var published int64
-		if err := rows.Scan(&a.ID, &a.SourceID, &a.Title, &a.URL, &a.Author, &published, &a.Dir, &a.Snippet,
+		if err := rows.Scan(&a.ID, &a.SourceID, &a.Title, &a.URL, &a.Author, &published, &a.Dir, &a.Summary,
 			&a.Read, &a.Starred, &a.OfflineComplete); err != nil {
 			return nil, err
 		}
@@ -295,9 +397,9 @@ func (s *Store) Article(ctx context.Context, id int64) (Article, error) {
 	var a Article
 	var published, updated, fetched int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, source_id, guid, url, title, author, published, updated, fetched,
-		html, text, dir, read, starred, offline_complete FROM articles WHERE id = ?`, id).Scan(
+		html, summary, dir, read, starred, offline_complete FROM articles WHERE id = ?`, id).Scan(
 		&a.ID, &a.SourceID, &a.GUID, &a.URL, &a.Title, &a.Author, &published, &updated, &fetched,
-		&a.HTML, &a.Text, &a.Dir, &a.Read, &a.Starred, &a.OfflineComplete)
+		&a.HTML, &a.Summary, &a.Dir, &a.Read, &a.Starred, &a.OfflineComplete)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("article %d: %w", id, ErrNotFound)
 	}

@@ -47,7 +47,7 @@ func TestSaveFetchMatchesKnownArticles(t *testing.T) {
 				if !a.Read || !a.Starred {
 					t.Error("read/starred state lost on update")
 				}
-				if a.Title != tt.next.Title || a.Text != tt.next.Text {
+				if a.Title != tt.next.Title || a.Summary != tt.next.Text {
 					t.Errorf("not updated: %+v", a)
 				}
 			} else if len(list) != 2 || res.New != 1 {

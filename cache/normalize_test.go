@@ -1,6 +1,10 @@
 package cache
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
 
 func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -35,6 +39,25 @@ func TestFTSQuery(t *testing.T) {
 	for _, tt := range tests {
 		if got := ftsQuery(tt.in); got != tt.want {
 			t.Errorf("ftsQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSearchTextAgreesWithNormalize(t *testing.T) {
+	// searchText folds in one pass what Normalize does, then case and
+	// separators; the two must agree on the letters.
+	inputs := []string{"كتابي", "می\u200cخواهم", "کتــــاب", "كِتَابٌ", "۱۴۰۳ ٢٠٢٤", "«تهران»، امروز؟", "Hello, World!", "Ünïcödé ÉTÉ", "日本語 テキスト"}
+	for _, in := range inputs {
+		want := strings.Join(strings.FieldsFunc(strings.ToLower(Normalize(in)), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.M, r)
+		}), " ")
+		got := searchText(in)
+		// Latin accents are folded by searchText only.
+		if strings.ContainsAny(in, "ÜïöéÉ") {
+			want = "unicode ete"
+		}
+		if got != want {
+			t.Errorf("searchText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

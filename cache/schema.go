@@ -41,7 +41,7 @@ CREATE TABLE articles (
 	fetched          INTEGER NOT NULL,
 	seen             INTEGER NOT NULL,
 	html             TEXT    NOT NULL DEFAULT '',
-	text             TEXT    NOT NULL DEFAULT '',
+	summary          TEXT    NOT NULL DEFAULT '', -- the text's start, for lists
 	dir              TEXT    NOT NULL DEFAULT 'ltr',
 	hash             TEXT    NOT NULL DEFAULT '',
 	read             INTEGER NOT NULL DEFAULT 0,
@@ -57,7 +57,8 @@ CREATE INDEX articles_unread    ON articles(source_id) WHERE read = 0;
 
 -- Search over title and text, as searchText gives them (normalised, folded
 -- and split into words in Go, so the ascii tokenizer suffices). Contentless:
--- the text is kept once, in articles. detail=none: search needs which
+-- the articles keep their HTML (the text can be made again from it) and
+-- a summary. detail=none: search needs which
 -- articles hold a word, not where; the index is much smaller for it.
 CREATE VIRTUAL TABLE articles_fts USING fts5(
 	title, body,

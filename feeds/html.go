@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -34,74 +36,89 @@ var blockElems = map[atom.Atom]bool{
 
 // finishHTML walks sanitised HTML once: it resolves relative href and src
 // against base, and collects the plain text (block elements end lines,
-// other whitespace collapsed).
+// other whitespace collapsed). Tags without links are copied as they are;
+// it runs on every article, so it allocates little.
 func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
 	if clean == "" {
 		return "", ""
 	}
-	var out bytes.Buffer
-	out.Grow(len(clean))
-	var txt strings.Builder
-	z := html.NewTokenizer(strings.NewReader(clean))
-	space := false
+	out := make([]byte, 0, len(clean)+len(clean)/8)
+	txt := make([]byte, 0, len(clean)/2)
+	space := false // whitespace seen since the last word
 	newline := func() {
-		if txt.Len() > 0 {
-			space = false
-			s := txt.String()
-			if !strings.HasSuffix(s, "\n") {
-				txt.WriteByte('\n')
-			}
+		if len(txt) > 0 && txt[len(txt)-1] != '\n' {
+			txt = append(txt, '\n')
 		}
+		space = false
 	}
+	z := html.NewTokenizer(strings.NewReader(clean))
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return out.String(), strings.TrimSpace(txt.String())
+			return string(out), strings.TrimSpace(string(txt))
 		case html.TextToken:
 			raw := z.Raw()
-			out.Write(raw)
-			t := html.UnescapeString(string(raw))
-			if t == "" {
-				continue
+			out = append(out, raw...)
+			t := raw
+			if bytes.IndexByte(raw, '&') >= 0 {
+				t = []byte(html.UnescapeString(string(raw)))
 			}
-			if isSpace(t[0]) {
-				space = true
-			}
-			for _, f := range strings.Fields(t) {
-				if space && txt.Len() > 0 && !strings.HasSuffix(txt.String(), "\n") {
-					txt.WriteByte(' ')
+			for len(t) > 0 {
+				r, n := utf8.DecodeRune(t)
+				t = t[n:]
+				if unicode.IsSpace(r) {
+					space = true
+					continue
 				}
-				txt.WriteString(f)
-				space = true
+				if space && len(txt) > 0 && txt[len(txt)-1] != '\n' {
+					txt = append(txt, ' ')
+				}
+				space = false
+				txt = utf8.AppendRune(txt, r)
 			}
-			space = isSpace(t[len(t)-1])
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			if blockElems[tok.DataAtom] {
+			raw := z.Raw()
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if blockElems[a] {
 				newline()
 			}
-			if base != nil {
-				for i, a := range tok.Attr {
-					if a.Key == "href" || a.Key == "src" {
-						tok.Attr[i].Val = resolve(base, a.Val)
-					}
-				}
+			if base == nil || !hasAttr || (a != atom.A && a != atom.Img) {
+				out = append(out, raw...)
+				continue
 			}
-			out.WriteString(tok.String())
+			// Rebuild the tag with its links made absolute.
+			out = append(out, '<')
+			out = append(out, name...)
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				val := string(v)
+				if string(k) == "href" || string(k) == "src" {
+					val = resolve(base, val)
+				}
+				out = append(out, ' ')
+				out = append(out, k...)
+				out = append(out, `="`...)
+				out = append(out, html.EscapeString(val)...)
+				out = append(out, '"')
+			}
+			if tt == html.SelfClosingTagToken {
+				out = append(out, '/')
+			}
+			out = append(out, '>')
 		case html.EndTagToken:
-			out.Write(z.Raw())
-			tok := z.Token()
-			if blockElems[tok.DataAtom] {
+			out = append(out, z.Raw()...)
+			name, _ := z.TagName()
+			if blockElems[atom.Lookup(name)] {
 				newline()
 			}
 		default:
-			out.Write(z.Raw())
+			out = append(out, z.Raw()...)
 		}
 	}
 }
-
-func isSpace(b byte) bool { return b == ' ' || b == '\n' || b == '\t' || b == '\r' }
 
 // resolve makes ref absolute against base; a ref that does not parse is
 // returned as it was (the sanitiser already let it through as harmless).
@@ -111,6 +128,13 @@ func resolve(base *url.URL, ref string) string {
 		return ref
 	}
 	return base.ResolveReference(r).String()
+}
+
+// PlainText is the text of an article's (sanitised) HTML, as the cache
+// indexed it: block elements end lines, other whitespace collapsed.
+func PlainText(htmlText string) string {
+	_, t := finishHTML(htmlText, nil)
+	return t
 }
 
 // plainText is the text of an HTML fragment, such as a title with markup or

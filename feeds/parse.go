@@ -71,7 +71,11 @@ func (p *Parser) Parse(body []byte, feedURL string) (*Feed, error) {
 		return nil, &NotFeedError{Reason: "the answer is empty"}
 	}
 	body = repairUTF8(body)
-	gf, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	gp := gofeed.NewParser()
+	// Kabootar finds an item's images itself; gofeed's scan of every
+	// item's HTML for the first image would cost a tenth of the parse.
+	gp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	gf, err := gp.Parse(bytes.NewReader(body))
 	if err != nil {
 		switch {
 		case errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(body):
@@ -126,6 +130,8 @@ func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now ti
 	a.Published = dateOf(it.PublishedParsed, it.UpdatedParsed, now)
 	a.Updated = dateOf(it.UpdatedParsed, nil, now)
 	a.Dir = direction(a.Title, a.Text)
+	// Here, in the parsing goroutines, rather than on the single writer.
+	a.PrepareSearch()
 	return a
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
 )
 
 type articleJSON struct {
@@ -120,7 +121,11 @@ func (c *cli) show(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stdout, a.URL)
 	}
 	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, a.Text)
+	text := feeds.PlainText(a.HTML)
+	if text == "" {
+		text = a.Summary
+	}
+	fmt.Fprintln(c.stdout, text)
 	return nil
 }
 
