@@ -108,7 +108,7 @@ func handler(corpus []feed, hits *stats) http.Handler {
 			return
 		}
 		f := corpus[i]
-		if r.Header.Get("If-None-Match") == f.etag || (r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == f.lastModified) {
+		if notModified(r, f) {
 			hits.add(true)
 			w.WriteHeader(http.StatusNotModified)
 			return
@@ -119,4 +119,18 @@ func handler(corpus []feed, hits *stats) http.Handler {
 		w.Header().Set("Content-Type", f.ctype)
 		w.Write(f.body)
 	})
+}
+
+// notModified follows RFC 9110: If-None-Match when sent, else
+// If-Modified-Since compared as a date.
+func notModified(r *http.Request, f feed) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return inm == f.etag || inm == "*"
+	}
+	ims, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
+	if err != nil {
+		return false
+	}
+	lm, _ := http.ParseTime(f.lastModified)
+	return !lm.After(ims)
 }

@@ -119,7 +119,7 @@ func (c *stats) take() (full, not int) {
 
 type row struct {
 	tool, run  string
-	wall       time.Duration
+	wall, cpu  time.Duration
 	rssKB      int64
 	articles   int
 	full, n304 int
@@ -187,7 +187,7 @@ func benchKabootar(bin, work, baseURL string, n int, hits *counter) []row {
 	var rows []row
 	for _, run := range []string{"cold", "warm"} {
 		r := row{tool: "kabootar", run: run}
-		r.wall, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "refresh", "--json"))
+		r.wall, r.cpu, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "refresh", "--json"))
 		r.full, r.n304 = hits.take()
 		r.articles = countArticles(filepath.Join(data, "kabootar.db"), "SELECT count(*) FROM articles")
 		rows = append(rows, r)
@@ -212,7 +212,7 @@ func benchNewsboat(bin, work, baseURL string, n int, hits *counter) []row {
 		cmd := exec.Command(bin, "-u", urlsPath, "-c", db, "-C", conf, "-x", "reload")
 		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
 		r := row{tool: "newsboat", run: run}
-		r.wall, r.rssKB, r.err = timed(cmd)
+		r.wall, r.cpu, r.rssKB, r.err = timed(cmd)
 		r.full, r.n304 = hits.take()
 		r.articles = countArticles(db, "SELECT count(*) FROM rss_item")
 		rows = append(rows, r)
@@ -220,16 +220,17 @@ func benchNewsboat(bin, work, baseURL string, n int, hits *counter) []row {
 	return rows
 }
 
-// timed runs cmd and returns its wall time and peak resident memory.
-func timed(cmd *exec.Cmd) (time.Duration, int64, error) {
+// timed runs cmd and returns its wall time, CPU time (user and system) and
+// peak resident memory.
+func timed(cmd *exec.Cmd) (wall, cpu time.Duration, rss int64, err error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	cmd.Stdout = &discard{}
 	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	var rss int64
+	err = cmd.Run()
+	wall = time.Since(start)
 	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = ru.Maxrss // KB on Linux
 		}
@@ -238,7 +239,7 @@ func timed(cmd *exec.Cmd) (time.Duration, int64, error) {
 		// Exit 1 means some sources failed; report it, keep the figures.
 		err = fmt.Errorf("%v: %s", err, strings.TrimSpace(lastLine(stderr.String())))
 	}
-	return wall, rss, err
+	return wall, cpu, rss, err
 }
 
 type discard struct{}
@@ -269,7 +270,7 @@ func countArticles(dbPath, q string) int {
 func printTable(rows []row) {
 	fmt.Printf("\nmachine: %s/%s, %d cores (GOMAXPROCS %d), %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tool\trun\twall\tpeak RSS\tarticles\t200s\t304s\tvs newsboat\t")
+	fmt.Fprintln(tw, "tool\trun\twall\tCPU\tpeak RSS\tarticles\t200s\t304s\tvs newsboat\t")
 	by := map[string]row{}
 	for _, r := range rows {
 		by[r.tool+"/"+r.run] = r
@@ -279,7 +280,7 @@ func printTable(rows []row) {
 		if nb, ok := by["newsboat/"+r.run]; ok && r.tool == "kabootar" && r.wall > 0 {
 			ratio = fmt.Sprintf("%.2fx time, %.2fx RSS", r.wall.Seconds()/nb.wall.Seconds(), float64(r.rssKB)/float64(nb.rssKB))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f s\t%.1f MB\t%d\t%d\t%d\t%s\t\n", r.tool, r.run, r.wall.Seconds(), float64(r.rssKB)/1024, r.articles, r.full, r.n304, ratio)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f s\t%.2f s\t%.1f MB\t%d\t%d\t%d\t%s\t\n", r.tool, r.run, r.wall.Seconds(), r.cpu.Seconds(), float64(r.rssKB)/1024, r.articles, r.full, r.n304, ratio)
 	}
 	tw.Flush()
 	for _, r := range rows {

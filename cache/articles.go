@@ -1,14 +1,19 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Article is one item of a source, as stored.
@@ -120,7 +125,7 @@ func upsertAll(ctx context.Context, tx *sql.Tx, sourceID int64, arts []Article, 
 			res.Updated++
 		}
 	}
-	return nil
+	return up.flush(ctx)
 }
 
 func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, now time.Time) error {
@@ -146,11 +151,34 @@ type upserter struct {
 	// articles seen again.
 	byGUID, byURL map[string]known
 	byTitle       map[titleKey]known
+	// fts holds the index entries to add, written in key order by flush:
+	// FTS5 starts a new segment whenever a rowid is lower than the one
+	// before, and dated keys arrive in the feed's order.
+	fts []ftsEntry
+}
+
+type ftsEntry struct {
+	key         int64
+	title, body string
+}
+
+// flush adds the pending index entries, in key order.
+func (u *upserter) flush(ctx context.Context) error {
+	slices.SortFunc(u.fts, func(a, b ftsEntry) int { return cmp.Compare(a.key, b.key) })
+	for _, e := range u.fts {
+		if _, err := u.ftsIns.ExecContext(ctx, e.key, e.title, e.body); err != nil {
+			return err
+		}
+	}
+	u.fts = u.fts[:0]
+	return nil
 }
 
 type known struct {
-	id   int64
-	hash string
+	id        int64
+	hash      string
+	key       int64 // search_key
+	published int64
 }
 
 type titleKey struct {
@@ -160,7 +188,7 @@ type titleKey struct {
 
 func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, error) {
 	u := &upserter{byGUID: map[string]known{}, byURL: map[string]known{}, byTitle: map[titleKey]known{}}
-	rows, err := tx.QueryContext(ctx, `SELECT id, guid, url, title, published, hash FROM articles WHERE source_id = ? ORDER BY id`, sourceID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, guid, url, title, published, hash, search_key FROM articles WHERE source_id = ? ORDER BY id`, sourceID)
 	if err != nil {
 		return nil, err
 	}
@@ -168,10 +196,10 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 	for rows.Next() {
 		var k known
 		var guid, link, title string
-		var published int64
-		if err := rows.Scan(&k.id, &guid, &link, &title, &published, &k.hash); err != nil {
+		if err := rows.Scan(&k.id, &guid, &link, &title, &k.published, &k.hash, &k.key); err != nil {
 			return nil, err
 		}
+		published := k.published
 		// The first (oldest) article wins a key, as a LIMIT 1 lookup would.
 		if _, ok := u.byGUID[guid]; guid != "" && !ok {
 			u.byGUID[guid] = k
@@ -192,11 +220,10 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 		st **sql.Stmt
 		q  string
 	}{
-		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?,
-			published = CASE WHEN ? = 0 THEN published ELSE ? END, updated = ?, seen = ?,
-			html = ?, summary = ?, dir = ?, hash = ? WHERE id = ?`},
+		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
+			html = ?, summary = ?, dir = ?, hash = ?, search_key = ? WHERE id = ?`},
 		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
 		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
@@ -239,46 +266,100 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		if published.IsZero() {
 			published = now
 		}
-		r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, published.Unix(),
-			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h)
+		k = known{hash: h, published: published.Unix()}
+		err := withSearchKey(published.Unix(), h, func(key int64) error {
+			r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
+				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key)
+			if err != nil {
+				return err
+			}
+			k.key = key
+			k.id, err = r.LastInsertId()
+			return err
+		})
 		if err != nil {
 			return false, false, err
 		}
-		if a.ID, err = r.LastInsertId(); err != nil {
-			return false, false, err
-		}
+		a.ID = k.id
 		// A feed that repeats an item matches the first copy.
-		k = known{a.ID, h}
-		u.remember(a, k, published.Unix())
-		_, err = u.ftsIns.ExecContext(ctx, a.ID, title, body)
-		return true, false, err
+		u.remember(a, k)
+		u.fts = append(u.fts, ftsEntry{k.key, title, body})
+		return true, false, nil
 	}
 	a.ID = k.id
 	if k.hash == h {
 		_, err = u.touch.ExecContext(ctx, now.Unix(), k.id)
 		return false, false, err
 	}
-	p := unix(a.Published)
-	if _, err = u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, p, p, unix(a.Updated), now.Unix(),
-		a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, k.id); err != nil {
+	oldKey := k.key
+	k.hash = h
+	if p := unix(a.Published); p != 0 && p != k.published {
+		k.published = p
+		k.key = 0 // the date moved: so does the article's place in the index
+	}
+	update := func(key int64) error {
+		_, err := u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
+			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, k.id)
+		return err
+	}
+	if k.key != 0 {
+		err = update(k.key)
+	} else {
+		err = withSearchKey(k.published, h, func(key int64) error { k.key = key; return update(key) })
+	}
+	if err != nil {
 		return false, false, err
 	}
-	u.remember(a, known{k.id, h}, p)
-	if _, err = u.ftsDel.ExecContext(ctx, k.id); err != nil {
+	u.remember(a, k)
+	if _, err = u.ftsDel.ExecContext(ctx, oldKey); err != nil {
 		return false, false, err
 	}
-	_, err = u.ftsIns.ExecContext(ctx, k.id, title, body)
-	return false, true, err
+	u.fts = append(u.fts, ftsEntry{k.key, title, body})
+	return false, true, nil
 }
 
-func (u *upserter) remember(a *Article, k known, published int64) {
+// searchKey places an article in the search index: its date in seconds in
+// the high bits, 20 bits of its content hash below, so that the index's own
+// order is newest first. Two articles of the same second rarely share the
+// low bits; when they do, withSearchKey takes the next free key.
+func searchKey(published int64, hash string) int64 {
+	var low int64
+	for i := 0; i < 5 && i < len(hash); i++ {
+		low = low<<4 | int64(hexVal(hash[i]))
+	}
+	return max(published, 0)<<20 | low
+}
+
+func hexVal(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+// withSearchKey calls store with the article's search key, and again with
+// the next key while the key is taken.
+func withSearchKey(published int64, hash string, store func(key int64) error) error {
+	key := searchKey(published, hash)
+	for range 64 {
+		err := store(key)
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+			return err
+		}
+		key++
+	}
+	return fmt.Errorf("no free search key near %d", key)
+}
+
+func (u *upserter) remember(a *Article, k known) {
 	if a.GUID != "" {
 		u.byGUID[a.GUID] = k
 	}
 	if a.URL != "" {
 		u.byURL[a.URL] = k
 	}
-	u.byTitle[titleKey{a.Title, published}] = k
+	u.byTitle[titleKey{a.Title, k.published}] = k
 	u.byTitle[titleKey{a.Title, 0}] = k
 }
 
@@ -352,7 +433,7 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 		if fq == "" {
 			return nil, nil
 		}
-		from = `articles_fts f JOIN articles a ON a.id = f.rowid`
+		from = `articles_fts f JOIN articles a ON a.search_key = f.rowid`
 		where = append(where, `articles_fts MATCH ?`)
 		args = append(args, fq)
 	}
@@ -371,7 +452,13 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 	if len(where) > 0 {
 		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	sqlq += ` ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?`
+	if from == `articles a` {
+		sqlq += ` ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?`
+	} else {
+		// The index's order is newest first (searchKey): SQLite walks it
+		// and stops after the page, instead of sorting every match.
+		sqlq += ` ORDER BY f.rowid DESC LIMIT ? OFFSET ?`
+	}
 	args = append(args, q.Limit, q.Offset)
 	rows, err := s.db.QueryContext(ctx, sqlq, args...)
 	if err != nil {

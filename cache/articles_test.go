@@ -114,10 +114,11 @@ func TestSearchNormalisesPersian(t *testing.T) {
 	id := addFeed(t, s, "https://x/feed")
 	other := addFeed(t, s, "https://y/feed")
 	arts := []Article{
-		{GUID: "1", Title: "كتاب تازه", Text: "نمايشگاه كتاب در تهران"},               // Arabic keyboard
+		{GUID: "1", Title: "كتاب تازه", Text: "نمايشگاه كتاب\u200cها در تهران"},       // Arabic keyboard; a plural with ZWNJ
 		{GUID: "2", Title: "می\u200cخواهم بخوانم", Text: "سال ۱۴۰۳ خبرها"},            // ZWNJ, Persian digits
 		{GUID: "3", Title: "Elections", Text: "The election results were announced."}, // English
 		{GUID: "4", Title: "عَرَبِيّ", Text: "کتــــاب"},                              // harakat, tatweel
+		{GUID: "5", Title: "کتابخانه ملی", Text: "Library"},                           // another word
 	}
 	s.SaveFetch(ctx, id, &Fetched{Articles: arts})
 	s.SaveFetch(ctx, other, &Fetched{Articles: []Article{{GUID: "o", Title: "کتاب دیگر"}}})
@@ -128,12 +129,15 @@ func TestSearchNormalisesPersian(t *testing.T) {
 		want   int
 	}{
 		{"کتاب", 0, 3},
+		{"کتابها", 0, 1}, // the plural, written with ZWNJ
+		{"کتاب*", 0, 4},  // a word typed with * is a prefix: کتابخانه too
+		{"elections", 0, 1},
 		{"كتاب", id, 2},
 		{"نمایشگاه", 0, 1},
 		{"میخواهم", 0, 1},
 		{"1403", 0, 1},
 		{"۱۴۰۳", 0, 1},
-		{"election", 0, 1},
+		{"election", 0, 1}, // "Elections" too, in the same article
 		{"ELECTION results", 0, 1},
 		{"عربی", 0, 1},
 		{"absent", 0, 0},
@@ -256,5 +260,51 @@ func TestSettingsRoutesMedia(t *testing.T) {
 	}
 	if m, err := s.Media(ctx, "https://x/a.png"); err != nil || m.MIME != "image/png" || len(m.Data) != 2 {
 		t.Fatalf("media %+v, %v", m, err)
+	}
+}
+
+func TestSearchNewestFirstAndKeyCollisions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	id := addFeed(t, s, "https://x/feed")
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+	// Two articles of the same second whose hashes share the 20 bits
+	// searchKey takes: found by the birthday paradox in a few thousand.
+	seen := map[string]Article{}
+	var pair []Article
+	for i := 0; pair == nil; i++ {
+		a := Article{GUID: fmt.Sprint("c", i), Title: "collision", Text: "زلزله", Published: day}
+		h := articleHash(&a)[:5]
+		if b, ok := seen[h]; ok {
+			pair = []Article{b, a}
+		}
+		seen[h] = a
+	}
+	arts := append(pair,
+		Article{GUID: "old", Title: "old", Text: "زلزله", Published: day.AddDate(0, -1, 0)},
+		Article{GUID: "new", Title: "new", Text: "زلزله", Published: day.AddDate(0, 0, 1)},
+	)
+	if _, err := s.SaveFetch(ctx, id, &Fetched{Articles: arts}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Articles(ctx, Query{Search: "زلزله"})
+	if err != nil || len(got) != 4 {
+		t.Fatalf("found %d, %v", len(got), err)
+	}
+	if got[0].Title != "new" || got[3].Title != "old" {
+		t.Errorf("order: %s … %s, want newest first", got[0].Title, got[3].Title)
+	}
+
+	// An article whose date changes moves in the index, and stays found once.
+	moved := arts[2]
+	moved.Published = day.AddDate(0, 0, 2)
+	s.SaveFetch(ctx, id, &Fetched{Articles: []Article{moved}})
+	got, _ = s.Articles(ctx, Query{Search: "زلزله"})
+	if len(got) != 4 || got[0].Title != "old" {
+		t.Errorf("after the date moved: %d found, first %q", len(got), got[0].Title)
+	}
+	if page, _ := s.Articles(ctx, Query{Search: "زلزله", Limit: 2, Offset: 2}); len(page) != 2 || page[1].ID != got[3].ID {
+		t.Errorf("second page: %+v", page)
 	}
 }

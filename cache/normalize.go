@@ -147,13 +147,38 @@ func foldLatin(r rune) rune {
 	return base
 }
 
+// wordEndings are the common endings a search word matches with: Persian
+// plurals, ezafe, comparatives and pronoun suffixes (written joined, or
+// with a ZWNJ that the index drops), Arabic plurals, and English ones.
+// "کتاب" finds "کتاب‌ها" and "کتابهای", "election" finds "elections".
+var wordEndings = []string{"", "ها", "های", "هایی", "ی", "ای", "یی", "ان", "ات", "ین", "ون",
+	"تر", "ترین", "ش", "م", "ت", "مان", "تان", "شان", "s", "es", "ed", "ing", "er", "ers"}
+
 // ftsQuery turns what a person typed into an FTS5 query: every word must
-// appear, as a prefix (so "کتاب" finds "کتابها"), and nothing typed is taken
-// as FTS5 syntax.
+// appear, whole or with one of its common endings; a word typed with a
+// trailing * matches any ending. Nothing typed is taken as FTS5 syntax.
+//
+// Endings are spelled out rather than asked for with FTS5's prefix query:
+// an OR of exact words is read lazily in the index's newest-first order and
+// stops after the first page, where a prefix query first gathers every
+// match of every word with that prefix (75 ms for a word in every one of
+// 100,000 articles, against 2 ms).
 func ftsQuery(q string) string {
-	words := strings.Fields(searchText(q))
-	for i, w := range words {
-		words[i] = `"` + w + `"*`
+	var parts []string
+	for _, raw := range strings.Fields(q) {
+		star := strings.HasSuffix(raw, "*")
+		words := strings.Fields(searchText(raw))
+		for i, w := range words {
+			if star && i == len(words)-1 {
+				parts = append(parts, `"`+w+`"*`)
+				continue
+			}
+			alts := make([]string, len(wordEndings))
+			for j, e := range wordEndings {
+				alts[j] = `"` + w + e + `"`
+			}
+			parts = append(parts, "("+strings.Join(alts, " OR ")+")")
+		}
 	}
-	return strings.Join(words, " ")
+	return strings.Join(parts, " AND ")
 }

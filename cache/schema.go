@@ -44,6 +44,10 @@ CREATE TABLE articles (
 	summary          TEXT    NOT NULL DEFAULT '', -- the text's start, for lists
 	dir              TEXT    NOT NULL DEFAULT 'ltr',
 	hash             TEXT    NOT NULL DEFAULT '',
+	-- The article's row in the search index: its date in the high bits, so
+	-- that the index yields the newest matches first and a search can stop
+	-- after the first page instead of sorting every match (see searchKey).
+	search_key       INTEGER NOT NULL UNIQUE,
 	read             INTEGER NOT NULL DEFAULT 0,
 	starred          INTEGER NOT NULL DEFAULT 0,
 	offline_complete INTEGER NOT NULL DEFAULT 0
@@ -68,7 +72,7 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 -- Articles leave the index with their row, whether retention, a removed
 -- source or anything else deleted them.
 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-	DELETE FROM articles_fts WHERE rowid = old.id;
+	DELETE FROM articles_fts WHERE rowid = old.search_key;
 END;
 
 -- Images and other media of articles, stored so articles read the same

@@ -65,17 +65,29 @@ func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
 				t = []byte(html.UnescapeString(string(raw)))
 			}
 			for len(t) > 0 {
-				r, n := utf8.DecodeRune(t)
-				t = t[n:]
-				if unicode.IsSpace(r) {
+				n, isSpace := 1, false
+				if c := t[0]; c < utf8.RuneSelf {
+					isSpace = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'
+				} else {
+					var r rune
+					r, n = utf8.DecodeRune(t)
+					if r == utf8.RuneError && n == 1 {
+						t = append([]byte("\uFFFD"), t[1:]...) // keep the text valid UTF-8
+						continue
+					}
+					isSpace = (r == 0x85 || r == 0xa0 || r >= 0x1680) && unicode.IsSpace(r)
+				}
+				if isSpace {
 					space = true
+					t = t[n:]
 					continue
 				}
 				if space && len(txt) > 0 && txt[len(txt)-1] != '\n' {
 					txt = append(txt, ' ')
 				}
 				space = false
-				txt = utf8.AppendRune(txt, r)
+				txt = append(txt, t[:n]...)
+				t = t[n:]
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			raw := z.Raw()

@@ -144,3 +144,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainTextStaysValidUTF8(t *testing.T) {
+	got := PlainText("<p>a\xffb</p><p>c\u00a0d</p>")
+	if got != "a\uFFFDb\nc d" {
+		t.Errorf("%q", got)
+	}
+}
