@@ -151,13 +151,13 @@ func (p *Parser) Find(ctx context.Context, f Fetcher, input string) (Found, erro
 	}
 	var errs []error
 	for _, c := range cands {
-		var feed *Feed
-		_, err := f.Fetch(ctx, &transport.Request{URL: c, Accept: acceptFeeds, Check: func(r *transport.Response) error {
-			var err error
-			feed, err = p.Parse(r.Body, r.FinalURL)
+		resp, err := f.Fetch(ctx, &transport.Request{URL: c, Accept: acceptFeeds, Check: func(r *transport.Response) error {
+			feed, err := p.Parse(r.Body, r.FinalURL)
+			r.Parsed = feed
 			return err
 		}})
 		if err == nil {
+			feed := resp.Parsed.(*Feed)
 			return Found{URL: c, Title: feed.Title, SiteURL: feed.SiteURL}, nil
 		}
 		errs = append(errs, err)

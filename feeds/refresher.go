@@ -156,7 +156,6 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 	}
 	defer release()
 
-	var feed *Feed
 	resp, err := r.Fetcher.Fetch(ctx, &transport.Request{
 		URL:          src.URL,
 		Alternatives: src.Mirrors,
@@ -166,8 +165,8 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 		// Parsing is the check: a mirror that answers with something other
 		// than a feed is not a valid answer, and the next URL is tried.
 		Check: func(resp *transport.Response) error {
-			var err error
-			feed, err = r.Parser.Parse(resp.Body, resp.FinalURL)
+			feed, err := r.Parser.Parse(resp.Body, resp.FinalURL)
+			resp.Parsed = feed
 			return err
 		},
 	})
@@ -193,7 +192,7 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 	if resp.URL != src.URL {
 		f.ETag, f.LastModified = "", ""
 	}
-	if feed != nil {
+	if feed, ok := resp.Parsed.(*Feed); ok && feed != nil {
 		f.Name, f.SiteURL, f.Articles = feed.Title, feed.SiteURL, feed.Articles
 	}
 	res.NotModified = resp.NotModified

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,6 +29,26 @@ type Options struct {
 	// TLSConfig is cloned for every connection; nil means the system's roots.
 	TLSConfig *tls.Config
 	Logger    *slog.Logger
+
+	// Config chooses the routes; the zero Config is auto mode with the
+	// direct route only.
+	Config Config
+	// Memory keeps route records across runs; nil keeps them in memory.
+	Memory Memory
+
+	// Stagger is the wait before each further attempt of a request starts,
+	// unless one fails first; the last value repeats. HeadStart is how long
+	// a remembered winner runs alone. MaxInFlight bounds the attempts of one
+	// request running at once.
+	Stagger     []time.Duration
+	HeadStart   time.Duration
+	MaxInFlight int
+
+	// Dial and Lookup replace the system's dialer and resolver: every
+	// connection and every name lookup Kabootar makes goes through them.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+	Now    func() time.Time
 }
 
 // Defaults. A feed larger than 20 MB is not a feed; a server that has not
@@ -39,17 +61,32 @@ const (
 	DefaultRequestTimeout = 60 * time.Second
 	DefaultMaxBytes       = 20 << 20
 	DefaultMaxRedirects   = 10
+	DefaultHeadStart      = time.Second
+	DefaultMaxInFlight    = 3
 )
 
-// Client fetches requests. It is safe for concurrent use; make one per
-// process and share it.
+// DefaultStagger starts the second attempt after 250 ms, the next ones
+// after 1 s and then 2 s: a blocked route costs at most that, not a
+// 30-second timeout.
+var DefaultStagger = []time.Duration{250 * time.Millisecond, time.Second, 2 * time.Second}
+
+// Client fetches requests over the routes its Config allows. It is safe for
+// concurrent use; make one per process and share it.
 type Client struct {
 	opts   Options
-	direct *http.Client
 	log    *slog.Logger
+	dial   dialFunc
+	lookup lookupFunc
+	doh    *dohResolver
+	book   *book
+
+	mu     sync.Mutex
+	routes []*route
+	probed bool // the Tor probe ran
 }
 
-// New returns a Client with opts, defaults filled in.
+// New returns a Client with opts, defaults filled in. Nothing is contacted
+// until the first Fetch.
 func New(opts Options) *Client {
 	if opts.UserAgent == "" {
 		opts.UserAgent = DefaultUserAgent
@@ -72,80 +109,261 @@ func New(opts Options) *Client {
 	if opts.MaxRedirects <= 0 {
 		opts.MaxRedirects = DefaultMaxRedirects
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if len(opts.Stagger) == 0 {
+		opts.Stagger = DefaultStagger
 	}
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
-	var tlsConf *tls.Config
-	if opts.TLSConfig != nil {
-		tlsConf = opts.TLSConfig.Clone()
+	if opts.HeadStart <= 0 {
+		opts.HeadStart = DefaultHeadStart
 	}
-	tr := &http.Transport{
-		// Proxies are routes of their own, chosen by Kabootar, never picked
-		// up silently from the environment.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   opts.TLSTimeout,
-		ResponseHeaderTimeout: opts.HeaderTimeout,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          64,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
 	}
-	c := &Client{opts: opts, log: log}
-	c.direct = &http.Client{
-		Transport: tr,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if isBlockRedirect(req.URL) {
-				return &BlockPageError{Signature: "redirect to " + req.URL.Host}
-			}
-			if len(via) >= opts.MaxRedirects {
-				return &redirectError{n: len(via)}
-			}
-			return nil
-		},
+	if opts.Config.Mode == "" {
+		opts.Config.Mode = ModeAuto
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Client{opts: opts, log: opts.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Dial != nil {
+		c.dial = opts.Dial
+	} else {
+		d := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+		c.dial = d.DialContext
+	}
+	c.lookup = opts.Lookup
+	if c.lookup == nil {
+		c.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		}
+	}
+	if opts.Config.Mode == ModeProxy {
+		// Strict mode: the system resolver is never asked anything.
+		c.lookup = func(context.Context, string) ([]netip.Addr, error) { return nil, ErrStrictLookup }
+	}
+	c.book = newBook(opts.Memory, opts.Now)
+	c.routes = c.buildRoutes()
 	return c
 }
 
 // Close releases idle connections.
-func (c *Client) Close() { c.direct.CloseIdleConnections() }
+func (c *Client) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.routes {
+		r.client.CloseIdleConnections()
+	}
+	if c.doh != nil {
+		c.doh.client.CloseIdleConnections()
+	}
+}
 
-// Fetch gets req.URL, or one of its alternatives, and returns the first valid
-// answer. When none is valid it returns an *Error listing every attempt.
-func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
-	start := time.Now()
-	urls := append([]string{req.URL}, req.Alternatives...)
-	var attempts []Attempt
-	for _, u := range urls {
-		if ctx.Err() != nil {
+// Routes names the routes the client may use now, in their default order.
+func (c *Client) Routes(ctx context.Context) []string {
+	var names []string
+	for _, r := range c.activeRoutes(ctx) {
+		names = append(names, r.name)
+	}
+	return names
+}
+
+// activeRoutes are the configured routes, and a local Tor when the probe
+// finds one (auto mode, no proxy configured).
+func (c *Client) activeRoutes(ctx context.Context) []*route {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cfg := c.opts.Config
+	if !c.probed && cfg.Mode == ModeAuto && len(cfg.Proxies) == 0 {
+		c.probed = true
+		for _, addr := range cfg.TorAddrs {
+			pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			conn, err := c.dial(pctx, "tcp", addr)
+			cancel()
+			if err != nil {
+				continue
+			}
+			conn.Close()
+			p, err := ParseProxy("socks5://" + addr)
+			if err != nil {
+				continue
+			}
+			r := c.proxyRoute(p)
+			r.tor = true
+			c.routes = append(c.routes, r)
+			c.log.Info("found a local Tor", "addr", addr)
 			break
 		}
-		resp, a := c.attempt(ctx, RouteDirect, u, req)
-		attempts = append(attempts, a)
-		if resp != nil {
-			resp.Attempts = attempts
-			resp.Elapsed = time.Since(start)
-			return resp, nil
+	}
+	return append([]*route(nil), c.routes...)
+}
+
+// spec is one planned attempt.
+type spec struct {
+	r   *route
+	url string
+}
+
+// plan orders the attempts of a request: the remembered winner first (with
+// a head start), then URL by URL (the main one first), each on every route
+// in order; attempts that failed moments ago go last.
+func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []spec, headStart bool) {
+	routes := c.activeRoutes(ctx)
+	var fresh, stale []spec
+	recs := c.book.records(ctx, host)
+	failed := map[string]bool{}
+	var winner *RouteRecord
+	for i, r := range recs {
+		if !r.OK && c.opts.Now().Sub(r.At) < recentFailure {
+			failed[recordKey(r.Route, r.URL)] = true
 		}
-		c.log.Debug("attempt failed", "url", u, "route", a.Route, "verdict", a.Verdict, "err", a.Err)
+		if r.OK && (winner == nil || r.At.After(winner.At)) {
+			winner = &recs[i]
+		}
+	}
+	for _, u := range append([]string{req.URL}, req.Alternatives...) {
+		uh := hostOf(u)
+		for _, r := range routes {
+			if !r.usableFor(uh) {
+				continue
+			}
+			s := spec{r, u}
+			switch {
+			case winner != nil && winner.Route == r.name && winner.URL == u:
+				specs = append(specs, s)
+				headStart = true
+			case failed[recordKey(r.name, u)]:
+				stale = append(stale, s)
+			default:
+				fresh = append(fresh, s)
+			}
+		}
+	}
+	if headStart {
+		return append(append(specs, fresh...), stale...), true
+	}
+	return append(fresh, stale...), false
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// Fetch gets req.URL, or one of its alternatives, over the routes allowed,
+// and returns the first valid answer. Attempts start staggered and race;
+// when one succeeds the others are cancelled (and not counted as failures).
+// When none is valid it returns an *Error listing every attempt.
+func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
+	start := time.Now()
+	host := hostOf(req.URL)
+	specs, headStart := c.plan(ctx, host, req)
+	if len(specs) == 0 {
+		err := errors.New("no route is configured")
+		v := VerdictNetwork
+		if c.opts.Config.Mode == ModeProxy {
+			err = errors.New("strict mode is on but no proxy is configured; add one with 'kabootar transport set --proxy socks5://127.0.0.1:1080'")
+			v = VerdictProxyUnreachable
+		}
+		return nil, &Error{URL: req.URL, Attempts: []Attempt{{URL: req.URL, Verdict: v, Err: err}}}
+	}
+	resp, attempts := c.race(ctx, host, req, specs, headStart)
+	if resp != nil {
+		resp.Attempts = attempts
+		resp.Elapsed = time.Since(start)
+		return resp, nil
 	}
 	if len(attempts) == 0 {
-		return nil, fmt.Errorf("fetch %s: %w", req.URL, ctx.Err())
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, context.Cause(ctx))
 	}
 	return nil, &Error{URL: req.URL, Attempts: attempts}
 }
 
+// race runs the planned attempts, staggered, at most MaxInFlight at once.
+func (c *Client) race(ctx context.Context, host string, req *Request, specs []spec, headStart bool) (*Response, []Attempt) {
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		resp *Response
+		a    Attempt
+	}
+	results := make(chan result, len(specs))
+	next, inFlight := 0, 0
+	launch := func() {
+		s := specs[next]
+		next++
+		inFlight++
+		go func() {
+			resp, a := c.attempt(actx, s.r, s.url, req)
+			results <- result{resp, a}
+		}()
+	}
+	wait := func() time.Duration { // before launching specs[next]
+		if next == 1 && headStart {
+			return c.opts.HeadStart
+		}
+		return c.opts.Stagger[min(next-1, len(c.opts.Stagger)-1)]
+	}
+	launch()
+	timer := time.NewTimer(wait())
+	defer timer.Stop()
+	var attempts []Attempt
+	for inFlight > 0 {
+		select {
+		case res := <-results:
+			inFlight--
+			if res.resp != nil {
+				attempts = append(attempts, res.a)
+				c.book.note(ctx, host, res.a)
+				return res.resp, attempts
+			}
+			if ctx.Err() != nil {
+				// The caller gave up: not the route's fault.
+				attempts = append(attempts, res.a)
+				continue
+			}
+			attempts = append(attempts, res.a)
+			c.book.note(ctx, host, res.a)
+			c.log.Debug("attempt failed", "url", res.a.URL, "route", res.a.Route, "verdict", res.a.Verdict, "err", res.a.Err)
+			// A failure frees its place at once: no need to wait out the stagger.
+			if next < len(specs) && inFlight < c.opts.MaxInFlight {
+				launch()
+				timer.Reset(wait())
+			}
+		case <-timer.C:
+			if next < len(specs) && inFlight < c.opts.MaxInFlight {
+				launch()
+			}
+			if next < len(specs) {
+				timer.Reset(wait())
+			}
+		case <-ctx.Done():
+			cancel()
+			// Collect the attempts, which now end quickly.
+			for inFlight > 0 {
+				res := <-results
+				inFlight--
+				attempts = append(attempts, res.a)
+			}
+			return nil, attempts
+		}
+	}
+	return nil, attempts
+}
+
 // attempt makes one try of one URL on one route. It returns either a valid
 // response or nil and the failed attempt with its verdict.
-func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request) (*Response, Attempt) {
+func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Request) (*Response, Attempt) {
 	start := time.Now()
-	a := Attempt{Route: route, URL: rawURL}
+	tm := &timings{start: start}
+	a := Attempt{Route: r.name, URL: rawURL}
 	fail := func(v Verdict, err error) (*Response, Attempt) {
-		a.Verdict, a.Err, a.Elapsed = v, err, time.Since(start)
+		a.Verdict, a.Err, a.Elapsed, a.Timings = v, err, time.Since(start), tm.get()
 		return nil, a
 	}
 	u, err := url.Parse(rawURL)
@@ -161,10 +379,12 @@ func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request
 	// The trace hooks run on the transport's goroutines.
 	var ph atomic.Int32
 	trace := &httptrace.ClientTrace{
-		TLSHandshakeStart: func() { ph.Store(int32(phaseTLS)) },
-		GotConn:           func(httptrace.GotConnInfo) { ph.Store(int32(phaseHTTP)) },
+		TLSHandshakeStart:    func() { ph.Store(int32(phaseTLS)) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { tm.tlsDone() },
+		GotConn:              func(httptrace.GotConnInfo) { ph.Store(int32(phaseHTTP)) },
+		GotFirstResponseByte: func() { tm.firstByte() },
 	}
-	ctx = httptrace.WithClientTrace(ctx, trace)
+	ctx = httptrace.WithClientTrace(withTimings(ctx, tm), trace)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return fail(VerdictURLInvalid, err)
@@ -180,7 +400,7 @@ func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	hresp, err := c.direct.Do(hreq)
+	hresp, err := r.client.Do(hreq)
 	if err != nil {
 		var bp *BlockPageError
 		if errors.As(err, &bp) {
@@ -191,7 +411,7 @@ func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request
 	defer hresp.Body.Close()
 
 	resp := &Response{
-		Route:        route,
+		Route:        r.name,
 		URL:          rawURL,
 		FinalURL:     hresp.Request.URL.String(),
 		Status:       hresp.StatusCode,
@@ -209,10 +429,12 @@ func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request
 		if resp.LastModified == "" {
 			resp.LastModified = req.LastModified
 		}
-		a.Elapsed = time.Since(start)
+		a.Elapsed, a.Timings = time.Since(start), tm.get()
 		return resp, a
 	case hresp.StatusCode == http.StatusUnavailableForLegalReasons:
 		return fail(VerdictHTTPBlockpage, &BlockPageError{Signature: "HTTP 451"})
+	case hresp.StatusCode == http.StatusProxyAuthRequired && r.kind == kindHTTP:
+		return fail(VerdictProxyAuth, &ProxyAuthError{Proxy: r.name, Err: errors.New(hresp.Status)})
 	case hresp.StatusCode < 200 || hresp.StatusCode > 299:
 		return fail(VerdictHTTPStatus, &StatusError{Code: hresp.StatusCode, Status: hresp.Status})
 	}
@@ -240,6 +462,6 @@ func (c *Client) attempt(ctx context.Context, route, rawURL string, req *Request
 			return fail(VerdictBodyInvalid, &CheckError{Err: err})
 		}
 	}
-	a.Elapsed = time.Since(start)
+	a.Elapsed, a.Timings = time.Since(start), tm.get()
 	return resp, a
 }

@@ -2,10 +2,12 @@
 // Kabootar reads from the network goes through Client.Fetch, so that routes,
 // racing, verdicts and strict proxy mode can live here and nowhere else.
 //
-// This first cut has one route, direct. A Request already carries its
-// alternative URLs (mirrors), its conditional headers and a validity check,
-// and a Response says which route and URL served it, so that later routes
-// (DoH, SOCKS5, HTTP proxy) slot in behind Fetch without changing callers.
+// A request is tried on every route the configuration allows (direct, DoH,
+// SOCKS5 and HTTP proxies, a local Tor, the environment's proxies) and on
+// each of its alternative URLs (mirrors); the attempts start staggered and
+// race, the first valid answer wins, and each failed attempt gets a
+// verdict. Route memory puts last time's winner first. In strict mode
+// (ModeProxy) nothing but the configured proxies is ever contacted.
 package transport
 
 import (
@@ -33,7 +35,9 @@ type Request struct {
 	MaxBytes int64
 	// Check, when set, is asked whether a 2xx body is what the caller asked
 	// for (a feed must parse). A failed check makes the attempt invalid
-	// (verdict body-invalid) and the next URL is tried.
+	// (verdict body-invalid) and others are tried. Racing attempts may call
+	// it at once, each with its own Response; it may keep what it parsed in
+	// Response.Parsed.
 	Check func(*Response) error
 }
 
@@ -52,9 +56,12 @@ type Response struct {
 	ETag         string
 	LastModified string
 	Elapsed      time.Duration
-	// Attempts lists every attempt made for this request, failed ones
-	// included, in the order they finished.
+	// Attempts lists every attempt made for this request that finished,
+	// failed ones included, in the order they finished; those cancelled
+	// because another won are not listed.
 	Attempts []Attempt
+	// Parsed is what the request's Check kept of the body, if anything.
+	Parsed any
 }
 
 // Attempt is one try of one URL on one route.
@@ -64,4 +71,5 @@ type Attempt struct {
 	Verdict Verdict // empty when the attempt succeeded
 	Err     error
 	Elapsed time.Duration
+	Timings Timings
 }

@@ -34,6 +34,7 @@ const (
 	VerdictBodyInvalid      Verdict = "body-invalid"
 	VerdictBodyTooLarge     Verdict = "body-too-large"
 	VerdictURLInvalid       Verdict = "url-invalid"
+	VerdictProxyRefused     Verdict = "proxy-refused"
 	VerdictNetwork          Verdict = "network-error"
 )
 
@@ -50,6 +51,23 @@ const (
 // classify turns the error of a failed attempt into a verdict, from the
 // error chain's types rather than from message strings.
 func classify(err error, ph phase) Verdict {
+	var unreachable *ProxyUnreachableError
+	var auth *ProxyAuthError
+	var refused *ProxyRefusedError
+	var bogon *BogonError
+	switch {
+	case errors.Is(err, ErrStrictLookup), errors.As(err, &unreachable):
+		return VerdictProxyUnreachable
+	case errors.As(err, &auth):
+		return VerdictProxyAuth
+	case errors.As(err, &bogon):
+		return VerdictDNSBogon
+	case errors.As(err, &refused):
+		if errors.Is(err, errRefusedByTarget) {
+			return VerdictTCPRefused
+		}
+		return VerdictProxyRefused
+	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		switch {
