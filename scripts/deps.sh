@@ -9,7 +9,7 @@ set -euo pipefail
 want=(gcc pkg-config)
 case "${1:-build}" in
   build) want+=(libgl1-mesa-dev xorg-dev) ;;
-  test) ;;
+  test) want+=(microsocks tinyproxy) ;; # real proxies for the integration tests
   bench) want+=(newsboat) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

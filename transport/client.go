@@ -128,11 +128,14 @@ func New(opts Options) *Client {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	if opts.Dial != nil {
-		c.dial = opts.Dial
-	} else {
-		d := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
-		c.dial = d.DialContext
+	dial := opts.Dial
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+		defer cancel()
+		return dial(ctx, network, addr)
 	}
 	c.lookup = opts.Lookup
 	if c.lookup == nil {

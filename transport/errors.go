@@ -100,3 +100,5 @@ type redirectError struct{ n int }
 func (e *redirectError) Error() string {
 	return fmt.Sprintf("stopped after %d redirects (a redirect loop?)", e.n)
 }
+
+func asError(err error, target **Error) bool { return errors.As(err, target) }

@@ -201,9 +201,14 @@ func (c *Client) dialResolved(resolve lookupFunc) dialFunc {
 			return nil, err
 		}
 		t := timingsFrom(ctx)
-		t.dnsStart()
-		addrs, err := resolve(ctx, host)
-		t.dnsDone()
+		var addrs []netip.Addr
+		if ip, perr := netip.ParseAddr(host); perr == nil {
+			addrs = []netip.Addr{ip} // an address needs no lookup
+		} else {
+			t.dnsStart()
+			addrs, err = resolve(ctx, host)
+			t.dnsDone()
+		}
 		if err != nil {
 			return nil, err
 		}

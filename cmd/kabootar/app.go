@@ -7,13 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 	"github.com/kabootar/kabootar/transport"
 )
 
-var errDataDir = errors.New("data directory")
+var (
+	errDataDir  = errors.New("data directory")
+	errSettings = errors.New("the settings cannot be used")
+)
 
 // resolveDataDir is --data, else $KABOOTAR_DATA, else the user data
 // directory of the platform.
@@ -57,12 +61,23 @@ func (c *cli) openStore(ctx context.Context) (*cache.Store, error) {
 	return cache.Open(ctx, filepath.Join(dir, cache.FileName))
 }
 
-// client is the one transport.Client of this run: every fetch goes through it.
-func (c *cli) client() *transport.Client {
+// client is the one transport.Client of this run: every fetch goes
+// through it, over the routes the settings allow, remembering in the cache
+// which route works for which host.
+func (c *cli) client(ctx context.Context, st *cache.Store) (*transport.Client, error) {
+	ns, err := loadNetSettings(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w; fix it with 'kabootar transport set'", errSettings, err)
+	}
+	if err := st.ForgetRoutes(ctx, time.Now().Add(-routeMemoryTTL)); err != nil {
+		c.log.Warn("could not forget old routes", "err", err)
+	}
 	return transport.New(transport.Options{
 		UserAgent: "Kabootar/" + version,
 		Logger:    c.log,
-	})
+		Config:    c.config(ns),
+		Memory:    routeMemory{st},
+	}), nil
 }
 
 func (c *cli) refresher(store *cache.Store, client *transport.Client) *feeds.Refresher {

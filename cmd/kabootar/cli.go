@@ -53,6 +53,9 @@ Usage:
   kabootar [--data DIR] articles [--source ID] [--search Q] [--unread] [--limit N] [--json]
   kabootar [--data DIR] show ID
   kabootar [--data DIR] opml import FILE | opml export FILE
+  kabootar [--data DIR] transport set [--mode auto|direct|proxy] [--proxy URL|off]... [--doh URL|off|default]... [--trust CIDR|off]...
+  kabootar [--data DIR] transport show [--json]
+  kabootar [--data DIR] diagnose URL [--json]
   kabootar --version
 
 Options for every command:
@@ -97,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 // the data directory or the cache file cannot be used.
 func isConfigError(err error) bool {
 	return errors.Is(err, cache.ErrNotDatabase) || errors.Is(err, cache.ErrReadOnly) ||
-		errors.Is(err, cache.ErrTooNew) || errors.Is(err, errDataDir)
+		errors.Is(err, cache.ErrTooNew) || errors.Is(err, errDataDir) || errors.Is(err, errSettings)
 }
 
 func (c *cli) dispatch(ctx context.Context, args []string) error {
@@ -127,6 +130,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.show(ctx, rest)
 	case "opml":
 		return c.opml(ctx, rest)
+	case "transport":
+		return c.transport(ctx, rest)
+	case "diagnose":
+		return c.diagnose(ctx, rest)
 	case "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

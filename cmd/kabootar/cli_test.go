@@ -22,7 +22,13 @@ type kb struct {
 	data string
 }
 
-func newKB(t *testing.T) *kb { return &kb{t: t, data: t.TempDir()} }
+// newKB is a data directory of its own, with DNS-over-HTTPS off: a test
+// never contacts the public resolvers.
+func newKB(t *testing.T) *kb {
+	k := &kb{t: t, data: t.TempDir()}
+	k.must(0, "transport", "set", "--doh", "off")
+	return k
+}
 
 func (k *kb) run(args ...string) (code int, stdout, stderr string) {
 	k.t.Helper()
@@ -327,7 +333,7 @@ func TestDataDirectoryProblems(t *testing.T) {
 		}
 	})
 	t.Run("--data beats the environment", func(t *testing.T) {
-		k := newKB(t)
+		k := &kb{t: t, data: t.TempDir()}
 		other := t.TempDir()
 		k.must(0, "--data", other, "sources", "list")
 		if _, err := os.Stat(filepath.Join(other, "kabootar.db")); err != nil {
@@ -383,3 +389,5 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

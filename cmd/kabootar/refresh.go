@@ -52,7 +52,10 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
 		return nil
 	}
-	client := c.client()
+	client, err := c.client(ctx, store)
+	if err != nil {
+		return err
+	}
 	defer client.Close()
 	// A refresh of many feeds allocates a lot of short-lived memory while
 	// parsing; collecting it a quarter as often saves a fifth of the CPU.

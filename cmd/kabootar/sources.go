@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/transport"
 )
 
 func (c *cli) sources(ctx context.Context, args []string) error {
@@ -73,7 +74,10 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	client := c.client()
+	client, err := c.client(ctx, store)
+	if err != nil {
+		return err
+	}
 	defer client.Close()
 
 	found, err := feeds.NewParser().Find(ctx, client, input)
@@ -100,8 +104,13 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "  feed: %s\n", found.URL)
 	}
 	if found.Unreachable != nil {
+		advice := "If a censor blocks it, add a mirror (--mirror) or a proxy (kabootar transport set --proxy)."
+		switch transport.VerdictOf(found.Unreachable) {
+		case transport.VerdictProxyAuth, transport.VerdictProxyUnreachable:
+			advice = "Check your proxy: kabootar transport show."
+		}
 		return &failedError{fmt.Sprintf("kabootar: could not reach it now (%v);\n"+
-			"  it was added as typed and will be tried on every refresh. If a censor blocks it, add a mirror or a proxy.", found.Unreachable)}
+			"  it was added as typed and will be tried on every refresh. %s", found.Unreachable, advice)}
 	}
 	return nil
 }

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/transport"
+)
+
+func (c *cli) transport(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("transport needs set or show")
+	}
+	switch args[0] {
+	case "set":
+		return c.transportSet(ctx, args[1:])
+	case "show":
+		return c.transportShow(ctx, args[1:])
+	}
+	return usagef("unknown transport command %q", args[0])
+}
+
+func (c *cli) transportSet(ctx context.Context, args []string) error {
+	fs := c.flags("transport set")
+	mode := fs.String("mode", "", "auto, direct or proxy (strict: only the proxies)")
+	var proxies, dohs, trusted stringList
+	fs.Var(&proxies, "proxy", "a proxy, socks5://[user:pass@]host:port or http://host:port; off to remove all")
+	fs.Var(&dohs, "doh", "a DNS-over-HTTPS resolver URL[@IP]; off for none; default for the built-in ones")
+	fs.Var(&trusted, "trust", "a private range whose addresses are real DNS answers (a company network); off to clear")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("transport set", rest, 0, "only options"); err != nil {
+		return err
+	}
+	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 {
+		return usagef("transport set needs --mode, --proxy, --doh or --trust")
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ns, err := loadNetSettings(ctx, store)
+	if err != nil {
+		ns = netSettings{Mode: transport.ModeAuto} // replaced below: set is how a bad setting is fixed
+	}
+	updates := map[string]string{}
+	if *mode != "" {
+		m, err := transport.ParseMode(*mode)
+		if err != nil {
+			return usagef("--mode: %v", err)
+		}
+		ns.Mode = m
+		updates[settingMode] = string(m)
+	}
+	if len(proxies) > 0 {
+		ns.Proxies = nil
+		var urls []string
+		for _, p := range proxies {
+			if p == "off" || p == "none" {
+				continue
+			}
+			px, err := transport.ParseProxy(p)
+			if err != nil {
+				return usagef("--proxy: %v", err)
+			}
+			ns.Proxies = append(ns.Proxies, px)
+			urls = append(urls, px.URL())
+		}
+		updates[settingProxies] = mustJSON(nonNil(urls))
+	}
+	if len(dohs) > 0 {
+		switch {
+		case len(dohs) == 1 && dohs[0] == "off":
+			updates[settingDoH] = "off"
+		case len(dohs) == 1 && dohs[0] == "default":
+			updates[settingDoH] = mustJSON([]string{})
+		default:
+			var list []string
+			for _, d := range dohs {
+				s, err := transport.ParseDoH(d)
+				if err != nil {
+					return usagef("--doh: %v", err)
+				}
+				list = append(list, s.String())
+			}
+			updates[settingDoH] = mustJSON(list)
+		}
+	}
+	if len(trusted) > 0 {
+		var list []string
+		for _, t := range trusted {
+			if t == "off" {
+				continue
+			}
+			p, err := netip.ParsePrefix(t)
+			if err != nil {
+				return usagef("--trust: %q is not a range such as 10.66.0.0/16", t)
+			}
+			list = append(list, p.Masked().String())
+		}
+		updates[settingTrusted] = mustJSON(nonNil(list))
+	}
+	if ns.Mode == transport.ModeProxy {
+		if len(ns.Proxies) == 0 {
+			return usagef("strict mode (--mode proxy) needs a proxy: add --proxy socks5://127.0.0.1:9050 (Tor), or the port of your Psiphon, V2Ray or ssh -D")
+		}
+		for _, p := range ns.Proxies {
+			if h := hostOnly(p.Addr()); h != "localhost" {
+				if _, err := netip.ParseAddr(h); err != nil {
+					return usagef("in strict mode a proxy is given by its IP address (or localhost), so that no name is looked up outside it: %s", p)
+				}
+			}
+		}
+	}
+	for k, v := range updates {
+		if err := store.SetSetting(ctx, k, v); err != nil {
+			return err
+		}
+	}
+	return c.printTransport(ctx, store, false)
+}
+
+func hostOnly(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (c *cli) transportShow(ctx context.Context, args []string) error {
+	fs := c.flags("transport show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("transport show", rest, 0, "no arguments"); err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return c.printTransport(ctx, store, *asJSON)
+}
+
+type transportJSON struct {
+	Mode       string   `json:"mode"`
+	Proxies    []string `json:"proxies"`
+	DoH        []string `json:"doh"`
+	EnvProxies []string `json:"env_proxies"`
+	NoProxy    string   `json:"no_proxy"`
+	Trusted    []string `json:"trusted"`
+	Routes     []string `json:"routes"`
+}
+
+// printTransport shows the configuration, passwords as ***, and the routes
+// it gives now (a local Tor included, when one answers).
+func (c *cli) printTransport(ctx context.Context, store *cache.Store, asJSON bool) error {
+	ns, err := loadNetSettings(ctx, store)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errSettings, err)
+	}
+	cfg := c.config(ns)
+	client := transport.New(transport.Options{Config: cfg, Logger: c.log})
+	defer client.Close()
+	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
+		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx))}
+	for _, p := range cfg.Proxies {
+		out.Proxies = append(out.Proxies, p.String())
+	}
+	for _, d := range cfg.DoH {
+		out.DoH = append(out.DoH, d.String())
+	}
+	for _, p := range cfg.EnvProxies {
+		out.EnvProxies = append(out.EnvProxies, p.String())
+	}
+	for _, t := range cfg.TrustedNets {
+		out.Trusted = append(out.Trusted, t.String())
+	}
+	if asJSON {
+		return c.printJSON(out)
+	}
+	modeText := map[string]string{
+		"auto":   "auto (every route: direct, DNS-over-HTTPS, proxies; the first that works wins)",
+		"direct": "direct (direct and DNS-over-HTTPS only)",
+		"proxy":  "proxy (strict: only the proxies below; nothing else leaves this computer)",
+	}
+	fmt.Fprintf(c.stdout, "mode:    %s\n", modeText[out.Mode])
+	fmt.Fprintf(c.stdout, "proxies: %s\n", listOr(out.Proxies, "none"))
+	if len(out.EnvProxies) > 0 {
+		fmt.Fprintf(c.stdout, "from the environment: %s", strings.Join(out.EnvProxies, ", "))
+		if out.NoProxy != "" {
+			fmt.Fprintf(c.stdout, " (not for %s)", out.NoProxy)
+		}
+		fmt.Fprintln(c.stdout)
+	}
+	doh := listOr(out.DoH, "off")
+	if cfg.Mode == transport.ModeProxy {
+		doh += " (not used in strict mode)"
+	}
+	fmt.Fprintf(c.stdout, "DoH:     %s\n", doh)
+	if len(out.Trusted) > 0 {
+		fmt.Fprintf(c.stdout, "trusted: %s\n", strings.Join(out.Trusted, ", "))
+	}
+	fmt.Fprintf(c.stdout, "routes:  %s\n", listOr(out.Routes, "none"))
+	return nil
+}
+
+func listOr(l []string, none string) string {
+	if len(l) == 0 {
+		return none
+	}
+	return strings.Join(l, ", ")
+}
+
+type diagnosisJSON struct {
+	Route       string `json:"route"`
+	URL         string `json:"url"`
+	OK          bool   `json:"ok"`
+	Verdict     string `json:"verdict"`
+	Status      int    `json:"status,omitempty"`
+	Bytes       int    `json:"bytes,omitempty"`
+	// Milliseconds from the attempt's start; 0 when it did not get that
+	// far (or, for DNS, when a proxy resolved the name).
+	DNSMS       float64 `json:"dns_ms"`
+	ConnectMS   float64 `json:"connect_ms"`
+	TLSMS       float64 `json:"tls_ms"`
+	FirstByteMS float64 `json:"first_byte_ms"`
+	TotalMS     float64 `json:"total_ms"`
+	Error       string  `json:"error,omitempty"`
+}
+
+func (c *cli) diagnose(ctx context.Context, args []string) error {
+	fs := c.flags("diagnose")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("diagnose", rest, 1, "one URL"); err != nil {
+		return err
+	}
+	u, err := feeds.NormalizeURL(rest[0])
+	if err != nil {
+		return usagef("%v", err)
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	client, err := c.client(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ds := client.Diagnose(ctx, u)
+	out := struct {
+		URL    string          `json:"url"`
+		At     string          `json:"at"`
+		Mode   string          `json:"mode"`
+		Routes []diagnosisJSON `json:"routes"`
+	}{URL: u, At: time.Now().UTC().Format(time.RFC3339), Routes: []diagnosisJSON{}}
+	if ns, err := loadNetSettings(ctx, store); err == nil {
+		out.Mode = string(ns.Mode)
+	}
+	ok := false
+	for _, d := range ds {
+		j := diagnosisJSON{Route: d.Route, URL: d.URL, OK: d.Verdict == "", Verdict: string(d.Verdict),
+			Status: d.Status, Bytes: d.Bytes, DNSMS: msOf(d.Timings.DNS), ConnectMS: msOf(d.Timings.Connect),
+			TLSMS: msOf(d.Timings.TLS), FirstByteMS: msOf(d.Timings.FirstByte), TotalMS: msOf(d.Elapsed)}
+		if d.Err != nil {
+			j.Error = d.Err.Error()
+		}
+		ok = ok || j.OK
+		out.Routes = append(out.Routes, j)
+	}
+	if *asJSON {
+		if err := c.printJSON(out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(c.stdout, "%s, %s, mode %s\n", out.URL, out.At, out.Mode)
+		tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ROUTE\tRESULT\tDNS\tCONNECT\tTLS\tFIRST BYTE\tTOTAL")
+		for _, r := range out.Routes {
+			res := "ok"
+			if r.Status != 0 {
+				res = fmt.Sprintf("ok (%d, %d bytes)", r.Status, r.Bytes)
+			}
+			if !r.OK {
+				res = r.Verdict
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Route, res, ms(r.DNSMS), ms(r.ConnectMS), ms(r.TLSMS), ms(r.FirstByteMS), ms(r.TotalMS))
+		}
+		tw.Flush()
+		for _, r := range out.Routes {
+			if r.Error != "" {
+				fmt.Fprintf(c.stdout, "%s: %s\n", r.Route, r.Error)
+			}
+		}
+	}
+	if !ok {
+		return &failedError{}
+	}
+	return nil
+}
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func ms(n float64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f ms", n)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestTransportSetShow(t *testing.T) {
+	k := newKB(t)
+	out := k.must(0, "transport", "set", "--proxy", "socks5://reader:hunter2@127.0.0.1:9050", "--proxy", "http://127.0.0.1:8118",
+		"--doh", "https://127.0.0.1:8443/dns-query", "--trust", "10.66.0.0/16")
+	if strings.Contains(out, "hunter2") || !strings.Contains(out, "socks5://reader:***@127.0.0.1:9050") {
+		t.Errorf("set output: %s", out)
+	}
+	var show map[string]any
+	k.json(&show, "transport", "show", "--json")
+	hasKeys(t, "transport show", show, "mode", "proxies", "doh", "env_proxies", "no_proxy", "trusted", "routes")
+	raw, _ := json.Marshal(show)
+	if strings.Contains(string(raw), "hunter2") {
+		t.Errorf("password shown: %s", raw)
+	}
+	if show["mode"] != "auto" || len(show["proxies"].([]any)) != 2 || show["trusted"].([]any)[0] != "10.66.0.0/16" ||
+		show["doh"].([]any)[0] != "https://127.0.0.1:8443/dns-query" {
+		t.Errorf("show: %v", show)
+	}
+	routes := strings.Join(strings.Fields(strings.Trim(strings.ReplaceAll(string(mustMarshal(show["routes"])), ",", " "), "[]")), " ")
+	for _, want := range []string{`"direct"`, `"doh"`, `"socks5://127.0.0.1:9050"`, `"http://127.0.0.1:8118"`} {
+		if !strings.Contains(routes, want) {
+			t.Errorf("routes %s lack %s", routes, want)
+		}
+	}
+
+	k.must(0, "transport", "set", "--mode", "proxy")
+	k.json(&show, "transport", "show", "--json")
+	if r := show["routes"].([]any); len(r) != 2 {
+		t.Errorf("strict mode routes: %v (only the two proxies)", r)
+	}
+	out = k.must(0, "transport", "show")
+	if !strings.Contains(out, "nothing else leaves this computer") {
+		t.Errorf("show for people: %s", out)
+	}
+
+	for _, args := range [][]string{
+		{"transport", "set", "--mode", "sideways"},
+		{"transport", "set", "--proxy", "gopher://x:1"},
+		{"transport", "set", "--proxy", "off"}, // strict mode without a proxy
+		{"transport", "set", "--proxy", "socks5://proxy.example.org:1080"}, // strict mode needs an address
+		{"transport", "set", "--doh", "http://insecure/dns"},
+		{"transport", "set", "--trust", "10.66/16"},
+		{"transport", "set"},
+		{"transport", "frob"},
+	} {
+		code, _, errs := k.run(args...)
+		if code != 2 || strings.Contains(errs, "hunter2") {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+	}
+	// The failed sets changed nothing.
+	k.json(&show, "transport", "show", "--json")
+	if show["mode"] != "proxy" || len(show["proxies"].([]any)) != 2 {
+		t.Errorf("a refused set changed the settings: %v", show)
+	}
+	k.must(0, "transport", "set", "--mode", "auto", "--proxy", "off", "--doh", "default", "--trust", "off")
+	k.json(&show, "transport", "show", "--json")
+	if len(show["proxies"].([]any)) != 0 || len(show["doh"].([]any)) != 3 || len(show["trusted"].([]any)) != 0 {
+		t.Errorf("after reset: %v", show)
+	}
+}
+
+func mustMarshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func TestDiagnose(t *testing.T) {
+	ns := newNewsServer(t)
+	k := newKB(t)
+	var d struct {
+		URL    string
+		Routes []map[string]any
+	}
+	k.json(&d, "diagnose", ns.URL+"/feed/", "--json")
+	if len(d.Routes) != 1 {
+		t.Fatalf("routes: %v", d.Routes)
+	}
+	r := d.Routes[0]
+	hasKeys(t, "diagnosis", r, "route", "url", "ok", "verdict", "dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms")
+	if r["route"] != "direct" || r["ok"] != true || r["status"] != 200.0 || r["first_byte_ms"].(float64) <= 0 {
+		t.Errorf("diagnosis: %v", r)
+	}
+	code, out, _ := k.run("diagnose", ns.URL+"/missing")
+	if code != 1 || !strings.Contains(out, "http-status") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+}

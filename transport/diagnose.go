@@ -1,0 +1,43 @@
+package transport
+
+import (
+	"context"
+	"sync"
+)
+
+// Diagnosis is how one route fared for a URL: an attempt, with its timings,
+// and the status and size of the answer when there was one.
+type Diagnosis struct {
+	Attempt
+	Status int
+	Bytes  int
+}
+
+// Diagnose tries rawURL on every route at once, each to its end (no
+// racing, no memory), so that the user sees what works and what a censor
+// does to each: like an OONI measurement, to paste into a bug report.
+func (c *Client) Diagnose(ctx context.Context, rawURL string) []Diagnosis {
+	routes := c.activeRoutes(ctx)
+	out := make([]Diagnosis, len(routes))
+	var wg sync.WaitGroup
+	for i, r := range routes {
+		wg.Go(func() {
+			resp, a := c.attempt(ctx, r, rawURL, &Request{URL: rawURL})
+			out[i] = Diagnosis{Attempt: a}
+			if resp != nil {
+				out[i].Status, out[i].Bytes = resp.Status, len(resp.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if len(routes) == 0 {
+		_, err := c.Fetch(ctx, &Request{URL: rawURL})
+		var te *Error
+		if asError(err, &te) {
+			for _, a := range te.Attempts {
+				out = append(out, Diagnosis{Attempt: a})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,302 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEachRoute fetches the origin over each route alone.
+func TestEachRoute(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	names := map[string]string{siteHost: "127.0.0.1"}
+	socks := startSOCKS(t, "", "", names)
+	socksAuth := startSOCKS(t, "reader", "s3cret", names)
+	hp := startHTTPProxy(t, "", "", names)
+	hpAuth := startHTTPProxy(t, "reader", "s3cret", names)
+	doh := l.dohServer(map[string]string{siteHost: "127.0.0.1"})
+
+	tests := []struct {
+		name  string
+		cfg   Config
+		route string
+	}{
+		{"direct", Config{Mode: ModeDirect}, RouteDirect},
+		{"doh", Config{Mode: ModeDirect, DoH: []DoHServer{doh}}, RouteDoH},
+		{"socks5", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, socks.url())}}, "socks5://" + socks.addr()},
+		{"socks5h with password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, strings.Replace(socksAuth.url(), "socks5", "socks5h", 1))}}, "socks5://" + socksAuth.addr()},
+		{"http proxy", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, hp.url())}}, "http://" + hp.addr()},
+		{"http proxy with password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, hpAuth.url())}}, "http://" + hpAuth.addr()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "doh" {
+				l.dns = map[string]string{} // the system resolver knows nothing
+			}
+			opts := l.options(tt.cfg)
+			if tt.name == "doh" {
+				opts.Stagger = []time.Duration{time.Millisecond}
+			}
+			c := New(opts)
+			defer c.Close()
+			resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(resp.Body) != "news" || resp.Route != tt.route {
+				t.Errorf("got %q via %s, want via %s", resp.Body, resp.Route, tt.route)
+			}
+		})
+	}
+	// Through a SOCKS5 proxy the name goes to the proxy, unresolved.
+	if len(socks.targets) == 0 || socks.targets[0] != siteHost+":"+l.port {
+		t.Errorf("SOCKS targets %v: the name should reach the proxy as a name", socks.targets)
+	}
+}
+
+// TestVerdicts gives every failure its verdict, from the error's type.
+func TestVerdicts(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	names := map[string]string{siteHost: "127.0.0.1"}
+	socksAuth := startSOCKS(t, "reader", "s3cret", names)
+	hpAuth := startHTTPProxy(t, "reader", "s3cret", names)
+	poisoned := l.dohServer(map[string]string{siteHost: "10.10.34.34"})
+	untrusted := httptest.NewUnstartedServer(okHandler("news"))
+	untrusted.StartTLS()
+	defer untrusted.Close()
+	refusing := httptest.NewServer(nil)
+	refusingAddr := refusing.Listener.Addr().String()
+	refusing.Close()
+
+	tests := []struct {
+		name    string
+		cfg     Config
+		url     string
+		setup   func()
+		verdict Verdict
+	}{
+		{"dns poisoned", Config{Mode: ModeDirect}, l.url("/"), func() { l.dns[siteHost] = "10.10.34.34" }, VerdictDNSBogon},
+		{"doh poisoned too", Config{Mode: ModeDirect, DoH: []DoHServer{poisoned}}, l.url("/"), func() { l.dns = map[string]string{} }, VerdictDNSNXDomain},
+		{"no such name", Config{Mode: ModeDirect}, "https://nowhere.example.org/", nil, VerdictDNSNXDomain},
+		{"blackhole", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "blackhole") }, VerdictTCPTimeout},
+		{"reset", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "reset") }, VerdictTCPReset},
+		{"refused", Config{Mode: ModeDirect}, "http://" + refusingAddr + "/", nil, VerdictTCPRefused},
+		{"bad certificate", Config{Mode: ModeDirect}, "https://" + siteHost + ":" + portOf(untrusted.URL) + "/", func() {
+			l.roots = nil // the system roots do not know httptest's CA
+		}, VerdictTLSCertInvalid},
+		{"socks down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable},
+		{"socks wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://reader:wrong@"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
+		{"socks without password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
+		{"socks cannot reach site", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, socksAuth.url())}}, "https://" + refusingAddr + "/", nil, VerdictTCPRefused},
+		{"http proxy down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable},
+		{"http proxy wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://reader:wrong@"+hpAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
+		{"strict without proxy", Config{Mode: ModeProxy}, l.url("/"), nil, VerdictProxyUnreachable},
+		{"strict proxy by name", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://proxy.example.org:1080")}}, l.url("/"), nil, VerdictProxyUnreachable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			roots := l.roots
+			defer func() { l.roots = roots }()
+			l.dns = map[string]string{siteHost: "127.0.0.1"}
+			l.broken = map[string]string{}
+			if tt.setup != nil {
+				tt.setup()
+			}
+			opts := l.options(tt.cfg)
+			opts.ConnectTimeout = 300 * time.Millisecond
+			c := New(opts)
+			defer c.Close()
+			start := time.Now()
+			_, err := c.Fetch(context.Background(), &Request{URL: tt.url})
+			var te *Error
+			if !errors.As(err, &te) {
+				t.Fatalf("err = %v, want a *transport.Error", err)
+			}
+			for _, a := range te.Attempts {
+				if a.Verdict == tt.verdict {
+					if d := time.Since(start); d > 3*time.Second {
+						t.Errorf("took %v", d)
+					}
+					return
+				}
+			}
+			t.Errorf("verdicts %v, want %s (%v)", verdicts(te.Attempts), tt.verdict, err)
+		})
+	}
+}
+
+func verdicts(as []Attempt) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Route+":"+string(a.Verdict))
+	}
+	return out
+}
+
+func portOf(u string) string {
+	i := strings.LastIndex(u, ":")
+	return u[i+1:]
+}
+
+// TestRacing: a blocked route does not delay the answer beyond the
+// stagger, a slow route loses, and the winner is tried first next time.
+func TestRacing(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	socks := startSOCKS(t, "", "", map[string]string{siteHost: "127.0.0.1"})
+	mem := &fakeMemory{}
+	opts := l.options(Config{Mode: ModeAuto, Proxies: []Proxy{mustProxy(t, socks.url())}})
+	opts.Memory = mem
+	opts.ConnectTimeout = 10 * time.Second // a blackhole would cost all of it without racing
+	c := New(opts)
+	defer c.Close()
+
+	l.breakAddr(l.originAddr(), "blackhole") // the direct route never answers
+	start := time.Now()
+	resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Since(start)
+	if resp.Route != "socks5://"+socks.addr() || first > 1500*time.Millisecond {
+		t.Fatalf("got via %s after %v; want the proxy within the stagger", resp.Route, first)
+	}
+	for _, a := range resp.Attempts {
+		if a.Route == RouteDirect {
+			t.Errorf("the cancelled direct attempt was counted: %+v", a)
+		}
+	}
+	if len(mem.saved) == 0 || !mem.saved[len(mem.saved)-1].OK {
+		t.Fatalf("winner not remembered: %+v", mem.saved)
+	}
+
+	// Next time, with a fresh client reading the same memory: the proxy
+	// goes first, alone, and the blackholed route is never tried.
+	dialsBefore := l.dialed(l.originAddr())
+	c2 := New(opts)
+	defer c2.Close()
+	start = time.Now()
+	resp, err = c2.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+	if err != nil || resp.Route != "socks5://"+socks.addr() {
+		t.Fatalf("second fetch: %v via %v", err, resp)
+	}
+	if l.dialed(l.originAddr()) != dialsBefore {
+		t.Error("the direct route was tried although the proxy was remembered")
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("remembered route took %v", d)
+	}
+
+	// A slow route loses to a fast one.
+	l.breakAddr(l.originAddr(), "slow")
+	c3 := New(l.options(Config{Mode: ModeAuto, Proxies: []Proxy{mustProxy(t, socks.url())}}))
+	defer c3.Close()
+	resp, err = c3.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+	if err != nil || resp.Route == RouteDirect {
+		t.Errorf("slow direct route won: %v %v", err, resp)
+	}
+}
+
+// TestMirrorOnEachRoute: when the main URL is blocked everywhere, a mirror
+// is an attempt too.
+func TestMirrorOnEachRoute(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/feed", okHandler(`<html><title>MNN3-1(1)</title><iframe src="http://10.10.34.34"></iframe></html>`))
+	mux.Handle("/mirror", okHandler("news"))
+	l := newLab(t, mux)
+	c := New(l.options(Config{Mode: ModeDirect}))
+	defer c.Close()
+	resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed"), Alternatives: []string{l.url("/mirror")}})
+	if err != nil || resp.URL != l.url("/mirror") {
+		t.Fatalf("%v %+v", err, resp)
+	}
+	if len(resp.Attempts) != 2 || resp.Attempts[0].Verdict != VerdictHTTPBlockpage {
+		t.Errorf("attempts %v", verdicts(resp.Attempts))
+	}
+}
+
+// TestStrictModeLeaksNothing fails if any connection or name lookup is
+// made except to the proxy, for any kind of fetch.
+func TestStrictModeLeaksNothing(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	socks := startSOCKS(t, "", "", map[string]string{siteHost: "127.0.0.1", "mirror.example.net": "127.0.0.1"})
+	doh := l.dohServer(map[string]string{siteHost: "127.0.0.1"})
+	opts := l.options(Config{
+		Mode:     ModeProxy,
+		Proxies:  []Proxy{mustProxy(t, socks.url())},
+		DoH:      []DoHServer{doh},        // ignored in strict mode
+		TorAddrs: []string{"127.0.0.1:9"}, // never probed in strict mode
+	})
+	c := New(opts)
+	defer c.Close()
+	for _, req := range []*Request{
+		{URL: l.url("/feed")},
+		{URL: l.url("/image.jpg")},
+		{URL: "http://" + siteHost + ":" + l.port + "/plain-http", Alternatives: []string{"https://mirror.example.net:" + l.port + "/"}},
+	} {
+		c.Fetch(context.Background(), req)
+	}
+	if len(l.lookups) != 0 {
+		t.Errorf("names looked up locally in strict mode: %v", l.lookups)
+	}
+	for _, d := range l.dials {
+		if d != socks.addr() {
+			t.Errorf("dialed %s in strict mode; only the proxy %s may be", d, socks.addr())
+		}
+	}
+	if len(l.dials) == 0 {
+		t.Error("nothing dialed at all")
+	}
+
+	// With the proxy down: proxy-unreachable, and still nothing else.
+	l.dials = nil
+	opts.Config.Proxies = []Proxy{mustProxy(t, "socks5://127.0.0.1:1")}
+	c2 := New(opts)
+	_, err := c2.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+	if VerdictOf(err) != VerdictProxyUnreachable {
+		t.Errorf("verdict %q, want proxy-unreachable", VerdictOf(err))
+	}
+	for _, d := range l.dials {
+		if d != "127.0.0.1:1" {
+			t.Errorf("dialed %s with the proxy down", d)
+		}
+	}
+}
+
+func TestTorProbe(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	tor := startSOCKS(t, "", "", map[string]string{siteHost: "127.0.0.1"})
+	c := New(l.options(Config{Mode: ModeAuto, TorAddrs: []string{"127.0.0.1:1", tor.addr()}}))
+	defer c.Close()
+	got := strings.Join(c.Routes(context.Background()), " ")
+	if !strings.Contains(got, "socks5://"+tor.addr()) {
+		t.Errorf("routes %s: the local Tor was not found", got)
+	}
+	// A configured proxy means no probe.
+	c2 := New(l.options(Config{Mode: ModeAuto, Proxies: []Proxy{mustProxy(t, "socks5://127.0.0.1:1080")}, TorAddrs: []string{tor.addr()}}))
+	if got := strings.Join(c2.Routes(context.Background()), " "); strings.Contains(got, tor.addr()) {
+		t.Errorf("probed for Tor although a proxy is configured: %s", got)
+	}
+}
+
+type fakeMemory struct {
+	saved []RouteRecord
+}
+
+func (m *fakeMemory) LoadRoutes(_ context.Context, host string) ([]RouteRecord, error) {
+	var out []RouteRecord
+	for _, r := range m.saved {
+		if r.Host == host {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (m *fakeMemory) SaveRoute(_ context.Context, r RouteRecord) error {
+	m.saved = append(m.saved, r)
+	return nil
+}
