@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"database/sql"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -87,6 +88,7 @@ func serveCorpus(feeds, items, size int) {
 	var st stats
 	mux := http.NewServeMux()
 	mux.Handle("/feed/", handler(corpus, &st))
+	mux.Handle("/fresh/", handler(corpus, &st))
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
 		full, not := st.take()
 		fmt.Fprintf(w, "%d %d\n", full, not)
@@ -133,6 +135,7 @@ func main() {
 	size := flag.Int("size", 100_000, "bytes per feed, about")
 	newsboat := flag.String("newsboat", "newsboat", "the newsboat binary; skipped when not found")
 	keep := flag.Bool("keep", false, "keep the data directories and print where")
+	blocked := flag.Bool("blocked", true, "also time a feed behind a blackholed direct route, through a SOCKS5 proxy")
 	serve := flag.Bool("serve", false, "(internal) generate and serve the corpus, print its address")
 	flag.Parse()
 
@@ -168,7 +171,35 @@ func main() {
 		fmt.Println("newsboat: not installed, so not compared (apt-get install newsboat)")
 	}
 	printTable(rows)
+	if *blocked {
+		printBlocked(benchBlocked(*kabootar, work, baseURL))
+	}
 }
+
+func printBlocked(rows []blockedRow) {
+	fmt.Printf("\nfirst article of one feed, median of %d runs (kabootar process start to exit):\n", blockedRuns)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\ttime\troute\tvs unblocked\truns")
+	var base time.Duration
+	for _, r := range rows {
+		if r.err != nil {
+			fmt.Fprintf(tw, "%s\terror: %v\t\t\t\n", r.name, r.err)
+			continue
+		}
+		if base == 0 {
+			base = r.median
+		}
+		var runs []string
+		for _, d := range r.runs {
+			runs = append(runs, fmt.Sprintf("%.0f", float64(d.Microseconds())/1000))
+		}
+		fmt.Fprintf(tw, "%s\t%.0f ms\t%s\t%.2fx\t%s ms\n", r.name, float64(r.median.Microseconds())/1000, r.route,
+			float64(r.median)/float64(base), strings.Join(runs, " "))
+	}
+	tw.Flush()
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func benchKabootar(bin, work, baseURL string, n int, hits *counter) []row {
 	data := filepath.Join(work, "kabootar")
