@@ -143,4 +143,3 @@ func TestRealProxies(t *testing.T) {
 		}
 	})
 }
-

@@ -231,12 +231,12 @@ func listOr(l []string, none string) string {
 }
 
 type diagnosisJSON struct {
-	Route       string `json:"route"`
-	URL         string `json:"url"`
-	OK          bool   `json:"ok"`
-	Verdict     string `json:"verdict"`
-	Status      int    `json:"status,omitempty"`
-	Bytes       int    `json:"bytes,omitempty"`
+	Route   string `json:"route"`
+	URL     string `json:"url"`
+	OK      bool   `json:"ok"`
+	Verdict string `json:"verdict"`
+	Status  int    `json:"status,omitempty"`
+	Bytes   int    `json:"bytes,omitempty"`
 	// Milliseconds from the attempt's start; 0 when it did not get that
 	// far (or, for DNS, when a proxy resolved the name).
 	DNSMS       float64 `json:"dns_ms"`

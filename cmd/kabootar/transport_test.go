@@ -44,7 +44,7 @@ func TestTransportSetShow(t *testing.T) {
 	for _, args := range [][]string{
 		{"transport", "set", "--mode", "sideways"},
 		{"transport", "set", "--proxy", "gopher://x:1"},
-		{"transport", "set", "--proxy", "off"}, // strict mode without a proxy
+		{"transport", "set", "--proxy", "off"},                             // strict mode without a proxy
 		{"transport", "set", "--proxy", "socks5://proxy.example.org:1080"}, // strict mode needs an address
 		{"transport", "set", "--doh", "http://insecure/dns"},
 		{"transport", "set", "--trust", "10.66/16"},
