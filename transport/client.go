@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -214,40 +215,33 @@ type spec struct {
 // in order; attempts that failed moments ago go last.
 func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []spec, headStart bool) {
 	routes := c.activeRoutes(ctx)
-	var fresh, stale []spec
-	recs := c.book.records(ctx, host)
-	failed := map[string]bool{}
-	var winner *RouteRecord
-	for i, r := range recs {
-		if !r.OK && c.opts.Now().Sub(r.At) < recentFailure {
-			failed[recordKey(r.Route, r.URL)] = true
-		}
-		if r.OK && (winner == nil || r.At.After(winner.At)) {
-			winner = &recs[i]
-		}
+	urls := append([]string{req.URL}, req.Alternatives...)
+	win, remembered := c.book.winner(ctx, host)
+	if remembered && !slices.Contains(urls, win.URL) {
+		win.URL = req.URL // the route that works for this host, on this request's URL
 	}
-	for _, u := range append([]string{req.URL}, req.Alternatives...) {
+	var first, fresh, stale []spec
+	for _, u := range urls {
 		uh := hostOf(u)
 		for _, r := range routes {
 			if !r.usableFor(uh) {
 				continue
 			}
+			if r.kind == kindDoH && !isPublicName(uh) {
+				continue // no name to resolve: the same as direct
+			}
 			s := spec{r, u}
 			switch {
-			case winner != nil && winner.Route == r.name && winner.URL == u:
-				specs = append(specs, s)
-				headStart = true
-			case failed[recordKey(r.name, u)]:
+			case remembered && win.Route == r.name && win.URL == u:
+				first = append(first, s)
+			case c.book.failedRecently(ctx, host, r.name, u):
 				stale = append(stale, s)
 			default:
 				fresh = append(fresh, s)
 			}
 		}
 	}
-	if headStart {
-		return append(append(specs, fresh...), stale...), true
-	}
-	return append(fresh, stale...), false
+	return append(append(first, fresh...), stale...), len(first) > 0
 }
 
 func hostOf(raw string) string {
@@ -296,13 +290,17 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 		a    Attempt
 	}
 	results := make(chan result, len(specs))
+	// An attempt that has its answer's first byte is not blocked: the next
+	// one waits longer, so a site that is merely slow to send (or a busy
+	// machine parsing) is not fetched twice.
+	progress := make(chan struct{}, len(specs))
 	next, inFlight := 0, 0
 	launch := func() {
 		s := specs[next]
 		next++
 		inFlight++
 		go func() {
-			resp, a := c.attempt(actx, s.r, s.url, req)
+			resp, a := c.attempt(withProgress(actx, progress), s.r, s.url, req)
 			results <- result{resp, a}
 		}()
 	}
@@ -338,6 +336,10 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 				launch()
 				timer.Reset(wait())
 			}
+		case <-progress:
+			if next < len(specs) {
+				timer.Reset(answeringGrace)
+			}
 		case <-timer.C:
 			if next < len(specs) && inFlight < c.opts.MaxInFlight {
 				launch()
@@ -357,6 +359,26 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 		}
 	}
 	return nil, attempts
+}
+
+// answeringGrace is how long an attempt that is receiving its answer runs
+// before another starts beside it: long enough for a big feed on a slow
+// link, short enough that a throttled route does not hold up the news.
+const answeringGrace = 5 * time.Second
+
+type progressKey struct{}
+
+func withProgress(ctx context.Context, ch chan<- struct{}) context.Context {
+	return context.WithValue(ctx, progressKey{}, ch)
+}
+
+func signalProgress(ctx context.Context) {
+	if ch, ok := ctx.Value(progressKey{}).(chan<- struct{}); ok {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // attempt makes one try of one URL on one route. It returns either a valid
@@ -385,7 +407,7 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 		TLSHandshakeStart:    func() { ph.Store(int32(phaseTLS)) },
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { tm.tlsDone() },
 		GotConn:              func(httptrace.GotConnInfo) { ph.Store(int32(phaseHTTP)) },
-		GotFirstResponseByte: func() { tm.firstByte() },
+		GotFirstResponseByte: func() { tm.firstByte(); signalProgress(ctx) },
 	}
 	ctx = httptrace.WithClientTrace(withTimings(ctx, tm), trace)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

@@ -41,7 +41,15 @@ type book struct {
 	mem   Memory
 	now   func() time.Time
 	mu    sync.Mutex
-	hosts map[string]map[string]*entry // host -> route+" "+url -> record
+	hosts map[string]*hostBook
+}
+
+// hostBook is what is known of one host: a record per route and URL, and
+// the latest success (on any of the host's URLs: a route that works for one
+// feed of a site most likely works for the others).
+type hostBook struct {
+	recs map[string]*entry // route+" "+url
+	best *entry
 }
 
 type entry struct {
@@ -50,39 +58,49 @@ type entry struct {
 }
 
 func newBook(mem Memory, now func() time.Time) *book {
-	return &book{mem: mem, now: now, hosts: map[string]map[string]*entry{}}
+	return &book{mem: mem, now: now, hosts: map[string]*hostBook{}}
 }
 
 func recordKey(route, url string) string { return route + " " + url }
 
-// records returns copies of the host's fresh records.
-func (b *book) records(ctx context.Context, host string) []RouteRecord {
+// winner is the host's latest fresh success, if any.
+func (b *book) winner(ctx context.Context, host string) (RouteRecord, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []RouteRecord
-	for _, e := range b.load(ctx, host) {
-		if b.now().Sub(e.At) < memoryTTL {
-			out = append(out, e.RouteRecord)
-		}
+	hb := b.load(ctx, host)
+	if hb.best == nil || b.now().Sub(hb.best.At) >= memoryTTL {
+		return RouteRecord{}, false
 	}
-	return out
+	return hb.best.RouteRecord, true
 }
 
-// load returns the host's entries, reading them from Memory the first
-// time. b.mu is held.
-func (b *book) load(ctx context.Context, host string) map[string]*entry {
-	if recs, ok := b.hosts[host]; ok {
-		return recs
+// failedRecently says whether the route failed for url moments ago.
+func (b *book) failedRecently(ctx context.Context, host, route, url string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.load(ctx, host).recs[recordKey(route, url)]
+	return ok && !e.OK && b.now().Sub(e.At) < recentFailure
+}
+
+// load returns the host's book, reading it from Memory the first time.
+// b.mu is held.
+func (b *book) load(ctx context.Context, host string) *hostBook {
+	if hb, ok := b.hosts[host]; ok {
+		return hb
 	}
-	recs := map[string]*entry{}
+	hb := &hostBook{recs: map[string]*entry{}}
 	if b.mem != nil {
 		loaded, _ := b.mem.LoadRoutes(ctx, host) // memory is a hint: without it, every route is tried
 		for _, r := range loaded {
-			recs[recordKey(r.Route, r.URL)] = &entry{RouteRecord: r, saved: r.At}
+			e := &entry{RouteRecord: r, saved: r.At}
+			hb.recs[recordKey(r.Route, r.URL)] = e
+			if r.OK && (hb.best == nil || r.At.After(hb.best.At)) {
+				hb.best = e
+			}
 		}
 	}
-	b.hosts[host] = recs
-	return recs
+	b.hosts[host] = hb
+	return hb
 }
 
 // note remembers how an attempt went, writing it through to Memory when
@@ -91,18 +109,34 @@ func (b *book) note(ctx context.Context, host string, a Attempt) {
 	now := b.now()
 	r := RouteRecord{Host: host, Route: a.Route, URL: a.URL, OK: a.Verdict == "", Verdict: a.Verdict, Elapsed: a.Elapsed, At: now}
 	b.mu.Lock()
-	recs := b.load(ctx, host)
+	hb := b.load(ctx, host)
 	k := recordKey(a.Route, a.URL)
-	old, had := recs[k]
-	save := b.mem != nil && (!had || old.OK != r.OK || old.Verdict != r.Verdict || now.Sub(old.saved) >= rewriteAfter)
+	old, had := hb.recs[k]
+	var save bool
+	if r.OK {
+		// One success per host says which route works; a thousand feeds of
+		// one site need not write a thousand records.
+		save = hb.best == nil || hb.best.Route != r.Route || now.Sub(hb.best.saved) >= rewriteAfter
+	} else {
+		save = !had || old.OK || old.Verdict != r.Verdict || now.Sub(old.saved) >= rewriteAfter
+	}
+	save = save && b.mem != nil
 	e := &entry{RouteRecord: r}
-	if had {
+	switch {
+	case had:
 		e.saved = old.saved
+	case r.OK && hb.best != nil:
+		e.saved = hb.best.saved
 	}
 	if save {
 		e.saved = now
 	}
-	recs[k] = e
+	hb.recs[k] = e
+	if r.OK {
+		hb.best = e
+	} else if hb.best != nil && hb.best.Route == r.Route && hb.best.URL == r.URL {
+		hb.best = nil // the winner just failed: plan afresh
+	}
 	b.mu.Unlock()
 	if save {
 		b.mem.SaveRoute(context.WithoutCancel(ctx), r) // a lost record costs a slower start, nothing more

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,6 +69,8 @@ func TestVerdicts(t *testing.T) {
 	untrusted := httptest.NewUnstartedServer(okHandler("news"))
 	untrusted.StartTLS()
 	defer untrusted.Close()
+	resetting := tlsTroublemaker(t, true)
+	silent := tlsTroublemaker(t, false)
 	refusing := httptest.NewServer(nil)
 	refusingAddr := refusing.Listener.Addr().String()
 	refusing.Close()
@@ -78,24 +81,27 @@ func TestVerdicts(t *testing.T) {
 		url     string
 		setup   func()
 		verdict Verdict
+		route   string // the route that must give the verdict; any when empty
 	}{
-		{"dns poisoned", Config{Mode: ModeDirect}, l.url("/"), func() { l.dns[siteHost] = "10.10.34.34" }, VerdictDNSBogon},
-		{"doh poisoned too", Config{Mode: ModeDirect, DoH: []DoHServer{poisoned}}, l.url("/"), func() { l.dns = map[string]string{} }, VerdictDNSNXDomain},
-		{"no such name", Config{Mode: ModeDirect}, "https://nowhere.example.org/", nil, VerdictDNSNXDomain},
-		{"blackhole", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "blackhole") }, VerdictTCPTimeout},
-		{"reset", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "reset") }, VerdictTCPReset},
-		{"refused", Config{Mode: ModeDirect}, "http://" + refusingAddr + "/", nil, VerdictTCPRefused},
+		{"dns poisoned", Config{Mode: ModeDirect}, l.url("/"), func() { l.dns[siteHost] = "10.10.34.34" }, VerdictDNSBogon, ""},
+		{"doh poisoned too", Config{Mode: ModeDirect, DoH: []DoHServer{poisoned}}, l.url("/"), func() { l.dns = map[string]string{} }, VerdictDNSBogon, RouteDoH},
+		{"tls reset", Config{Mode: ModeDirect}, "https://" + siteHost + ":" + portOf(resetting) + "/", nil, VerdictTLSReset, ""},
+		{"tls hangs", Config{Mode: ModeDirect}, "https://" + siteHost + ":" + portOf(silent) + "/", nil, VerdictTLSTimeout, ""},
+		{"no such name", Config{Mode: ModeDirect}, "https://nowhere.example.org/", nil, VerdictDNSNXDomain, ""},
+		{"blackhole", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "blackhole") }, VerdictTCPTimeout, ""},
+		{"reset", Config{Mode: ModeDirect}, l.url("/"), func() { l.breakAddr(l.originAddr(), "reset") }, VerdictTCPReset, ""},
+		{"refused", Config{Mode: ModeDirect}, "http://" + refusingAddr + "/", nil, VerdictTCPRefused, ""},
 		{"bad certificate", Config{Mode: ModeDirect}, "https://" + siteHost + ":" + portOf(untrusted.URL) + "/", func() {
 			l.roots = nil // the system roots do not know httptest's CA
-		}, VerdictTLSCertInvalid},
-		{"socks down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable},
-		{"socks wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://reader:wrong@"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
-		{"socks without password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
-		{"socks cannot reach site", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, socksAuth.url())}}, "https://" + refusingAddr + "/", nil, VerdictTCPRefused},
-		{"http proxy down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable},
-		{"http proxy wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://reader:wrong@"+hpAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth},
-		{"strict without proxy", Config{Mode: ModeProxy}, l.url("/"), nil, VerdictProxyUnreachable},
-		{"strict proxy by name", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://proxy.example.org:1080")}}, l.url("/"), nil, VerdictProxyUnreachable},
+		}, VerdictTLSCertInvalid, ""},
+		{"socks down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable, ""},
+		{"socks wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://reader:wrong@"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth, ""},
+		{"socks without password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://"+socksAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth, ""},
+		{"socks cannot reach site", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, socksAuth.url())}}, "https://" + refusingAddr + "/", nil, VerdictTCPRefused, ""},
+		{"http proxy down", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://"+refusingAddr)}}, l.url("/"), nil, VerdictProxyUnreachable, ""},
+		{"http proxy wrong password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "http://reader:wrong@"+hpAuth.addr())}}, l.url("/"), nil, VerdictProxyAuth, ""},
+		{"strict without proxy", Config{Mode: ModeProxy}, l.url("/"), nil, VerdictProxyUnreachable, ""},
+		{"strict proxy by name", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, "socks5://proxy.example.org:1080")}}, l.url("/"), nil, VerdictProxyUnreachable, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +114,7 @@ func TestVerdicts(t *testing.T) {
 			}
 			opts := l.options(tt.cfg)
 			opts.ConnectTimeout = 300 * time.Millisecond
+			opts.TLSTimeout = 300 * time.Millisecond
 			c := New(opts)
 			defer c.Close()
 			start := time.Now()
@@ -117,7 +124,7 @@ func TestVerdicts(t *testing.T) {
 				t.Fatalf("err = %v, want a *transport.Error", err)
 			}
 			for _, a := range te.Attempts {
-				if a.Verdict == tt.verdict {
+				if a.Verdict == tt.verdict && (tt.route == "" || a.Route == tt.route) {
 					if d := time.Since(start); d > 3*time.Second {
 						t.Errorf("took %v", d)
 					}
@@ -127,6 +134,37 @@ func TestVerdicts(t *testing.T) {
 			t.Errorf("verdicts %v, want %s (%v)", verdicts(te.Attempts), tt.verdict, err)
 		})
 	}
+}
+
+// tlsTroublemaker accepts TCP connections, reads the TLS ClientHello, then
+// either resets the connection (as a censor matching the SNI does) or
+// says nothing at all. It returns its URL-style address.
+func tlsTroublemaker(t *testing.T, reset bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 512)
+				c.Read(buf) // the ClientHello
+				if reset {
+					c.(*net.TCPConn).SetLinger(0) // close with RST
+					c.Close()
+					return
+				}
+				time.Sleep(5 * time.Second)
+				c.Close()
+			}()
+		}
+	}()
+	return "https://" + ln.Addr().String()
 }
 
 func verdicts(as []Attempt) []string {
@@ -299,4 +337,30 @@ func (m *fakeMemory) LoadRoutes(_ context.Context, host string) ([]RouteRecord, 
 func (m *fakeMemory) SaveRoute(_ context.Context, r RouteRecord) error {
 	m.saved = append(m.saved, r)
 	return nil
+}
+
+// TestMemoryWritesLittle: a thousand feeds of one site through the same
+// route write one record, not a thousand; a failure is written at once.
+func TestMemoryWritesLittle(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	mem := &fakeMemory{}
+	opts := l.options(Config{Mode: ModeDirect})
+	opts.Memory = mem
+	c := New(opts)
+	defer c.Close()
+	for i := range 50 {
+		if _, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed/" + strings.Repeat("x", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(mem.saved) != 1 {
+		t.Errorf("%d records written for 50 feeds of one site over one route", len(mem.saved))
+	}
+	l.breakAddr(l.originAddr(), "reset")
+	c2 := New(opts) // no kept-alive connection to reuse
+	defer c2.Close()
+	c2.Fetch(context.Background(), &Request{URL: l.url("/feed/")})
+	if n := len(mem.saved); n != 2 || mem.saved[1].OK || mem.saved[1].Verdict != VerdictTCPReset {
+		t.Errorf("failure not recorded: %+v", mem.saved)
+	}
 }

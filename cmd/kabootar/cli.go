@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/kabootar/kabootar/cache"
@@ -106,9 +108,21 @@ func isConfigError(err error) bool {
 func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs := c.flags("kabootar")
 	showVersion := fs.Bool("version", false, "print the version")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for developers)")
 	rest, err := parseInterleaved(fs, args, true)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *showVersion {
 		fmt.Fprintf(c.stdout, "kabootar %s\n", version)

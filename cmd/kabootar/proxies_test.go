@@ -104,7 +104,9 @@ func TestRealProxies(t *testing.T) {
 		if s["ok"] != true || s["route"] != "socks5://127.0.0.1:"+port {
 			t.Errorf("right password: %v", s)
 		}
-		for _, args := range [][]string{{"transport", "show"}, {"transport", "show", "--json"}, {"refresh", "--json"}, {"sources", "list", "--json"}} {
+		k.must(0, "transport", "set", "--proxy", "socks5://reader:wrong-pw@127.0.0.1:"+port, "--proxy", "socks5://reader:s3cret-pw@127.0.0.1:"+port)
+		for _, args := range [][]string{{"transport", "show"}, {"transport", "show", "--json"}, {"--verbose", "refresh", "--json"},
+			{"--verbose", "diagnose", feed}, {"sources", "list", "--json"}, {"opml", "export", "-"}} {
 			_, out, errs := k.run(args...)
 			if strings.Contains(out+errs, "s3cret") || strings.Contains(out+errs, "wrong-pw") {
 				t.Errorf("%v shows the password", args)
