@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,8 @@ type Options struct {
 	Stagger     []time.Duration
 	HeadStart   time.Duration
 	MaxInFlight int
+	// GiveUp ends a request when no attempt has connected within it.
+	GiveUp time.Duration
 
 	// Dial and Lookup replace the system's dialer and resolver: every
 	// connection and every name lookup Kabootar makes goes through them.
@@ -64,6 +67,7 @@ const (
 	DefaultMaxRedirects   = 10
 	DefaultHeadStart      = time.Second
 	DefaultMaxInFlight    = 3
+	DefaultGiveUp         = 8 * time.Second
 )
 
 // DefaultStagger starts the second attempt after 250 ms, the next ones
@@ -118,6 +122,9 @@ func New(opts Options) *Client {
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.GiveUp <= 0 {
+		opts.GiveUp = DefaultGiveUp
 	}
 	if opts.Config.Mode == "" {
 		opts.Config.Mode = ModeAuto
@@ -283,7 +290,8 @@ func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
 
 // race runs the planned attempts, staggered, at most MaxInFlight at once.
 func (c *Client) race(ctx context.Context, host string, req *Request, specs []spec, headStart bool) (*Response, []Attempt) {
-	actx, cancel := context.WithCancel(ctx)
+	actx, cancelCause := context.WithCancelCause(ctx)
+	cancel := func() { cancelCause(context.Canceled) }
 	defer cancel()
 	type result struct {
 		resp *Response
@@ -294,13 +302,20 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	// one waits longer, so a site that is merely slow to send (or a busy
 	// machine parsing) is not fetched twice.
 	progress := make(chan struct{}, len(specs))
+	// Until some attempt connects, the request may give up: when no route
+	// reaches anything, the network is down or everything is cut, and
+	// waiting out every timeout in turn would help nobody.
+	connected := make(chan struct{}, len(specs))
+	everConnected := false
+	giveUp := time.NewTimer(c.opts.GiveUp)
+	defer giveUp.Stop()
 	next, inFlight := 0, 0
 	launch := func() {
 		s := specs[next]
 		next++
 		inFlight++
 		go func() {
-			resp, a := c.attempt(withProgress(actx, progress), s.r, s.url, req)
+			resp, a := c.attempt(withSignals(actx, progress, connected), s.r, s.url, req)
 			results <- result{resp, a}
 		}()
 	}
@@ -340,6 +355,21 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			if next < len(specs) {
 				timer.Reset(answeringGrace)
 			}
+		case <-connected:
+			everConnected = true
+		case <-giveUp.C:
+			if everConnected {
+				continue
+			}
+			c.log.Debug("giving up: no route connected", "url", req.URL, "after", c.opts.GiveUp)
+			cancelCause(errGaveUp)
+			for inFlight > 0 {
+				res := <-results
+				inFlight--
+				attempts = append(attempts, res.a)
+				c.book.note(ctx, host, res.a)
+			}
+			return nil, attempts
 		case <-timer.C:
 			if next < len(specs) && inFlight < c.opts.MaxInFlight {
 				launch()
@@ -366,16 +396,22 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 // link, short enough that a throttled route does not hold up the news.
 const answeringGrace = 5 * time.Second
 
-type progressKey struct{}
+// errGaveUp cancels the attempts of a request when none connected within
+// Options.GiveUp.
+var errGaveUp = errors.New("no route connected in time")
 
-func withProgress(ctx context.Context, ch chan<- struct{}) context.Context {
-	return context.WithValue(ctx, progressKey{}, ch)
+type signalsKey struct{}
+
+type signals struct{ progress, connected chan<- struct{} }
+
+func withSignals(ctx context.Context, progress, connected chan<- struct{}) context.Context {
+	return context.WithValue(ctx, signalsKey{}, signals{progress, connected})
 }
 
-func signalProgress(ctx context.Context) {
-	if ch, ok := ctx.Value(progressKey{}).(chan<- struct{}); ok {
+func signal(ctx context.Context, pick func(signals) chan<- struct{}) {
+	if s, ok := ctx.Value(signalsKey{}).(signals); ok {
 		select {
-		case ch <- struct{}{}:
+		case pick(s) <- struct{}{}:
 		default:
 		}
 	}
@@ -387,7 +423,14 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 	start := time.Now()
 	tm := &timings{start: start}
 	a := Attempt{Route: r.name, URL: rawURL}
+	// How far the attempt got; the trace hooks set it from the transport's
+	// goroutines.
+	var ph atomic.Int32
 	fail := func(v Verdict, err error) (*Response, Attempt) {
+		if errors.Is(context.Cause(ctx), errGaveUp) {
+			// Still connecting when the request gave up: a timeout.
+			v = classify(fmt.Errorf("%w: %w", err, os.ErrDeadlineExceeded), phase(ph.Load()))
+		}
 		a.Verdict, a.Err, a.Elapsed, a.Timings = v, err, time.Since(start), tm.get()
 		return nil, a
 	}
@@ -401,13 +444,17 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
-	// The trace hooks run on the transport's goroutines.
-	var ph atomic.Int32
 	trace := &httptrace.ClientTrace{
 		TLSHandshakeStart:    func() { ph.Store(int32(phaseTLS)) },
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { tm.tlsDone() },
-		GotConn:              func(httptrace.GotConnInfo) { ph.Store(int32(phaseHTTP)) },
-		GotFirstResponseByte: func() { tm.firstByte(); signalProgress(ctx) },
+		GotConn: func(httptrace.GotConnInfo) {
+			ph.Store(int32(phaseHTTP))
+			signal(ctx, func(s signals) chan<- struct{} { return s.connected })
+		},
+		GotFirstResponseByte: func() {
+			tm.firstByte()
+			signal(ctx, func(s signals) chan<- struct{} { return s.progress })
+		},
 	}
 	ctx = httptrace.WithClientTrace(withTimings(ctx, tm), trace)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

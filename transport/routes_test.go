@@ -364,3 +364,31 @@ func TestMemoryWritesLittle(t *testing.T) {
 		t.Errorf("failure not recorded: %+v", mem.saved)
 	}
 }
+
+// TestGiveUpWhenNothingConnects: with every route blackholed, a request
+// ends after GiveUp, not after every timeout in turn.
+func TestGiveUpWhenNothingConnects(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	socks := startSOCKS(t, "", "", nil)
+	l.breakAddr(l.originAddr(), "blackhole")
+	l.breakAddr(socks.addr(), "blackhole")
+	opts := l.options(Config{Mode: ModeAuto, Proxies: []Proxy{mustProxy(t, socks.url())}})
+	opts.ConnectTimeout = 10 * time.Second
+	opts.GiveUp = 500 * time.Millisecond
+	c := New(opts)
+	defer c.Close()
+	start := time.Now()
+	_, err := c.Fetch(context.Background(), &Request{URL: l.url("/"), Alternatives: []string{l.url("/m")}})
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+	var te *Error
+	if !errors.As(err, &te) || len(te.Attempts) == 0 {
+		t.Fatalf("err %v", err)
+	}
+	for _, a := range te.Attempts {
+		if a.Verdict != VerdictTCPTimeout && a.Verdict != VerdictProxyUnreachable {
+			t.Errorf("attempt %s: verdict %s, want a timeout", a.Route, a.Verdict)
+		}
+	}
+}

@@ -118,3 +118,14 @@ func classify(err error, ph phase) Verdict {
 	}
 	return VerdictNetwork
 }
+
+// Offline says whether v is what a network that carries nothing gives:
+// nothing answered at all, as opposed to an answer that was refused,
+// forged or blocked.
+func (v Verdict) Offline() bool {
+	switch v {
+	case VerdictDNSTimeout, VerdictDNSError, VerdictTCPTimeout, VerdictProxyUnreachable, VerdictNetwork:
+		return true
+	}
+	return false
+}

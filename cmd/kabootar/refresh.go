@@ -73,20 +73,31 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	failed, fresh := 0, 0
 	out := struct {
 		Sources []refreshJSON `json:"sources"`
+		// Offline: every source failed and no attempt got any answer.
+		Offline bool `json:"offline"`
 	}{Sources: []refreshJSON{}}
+	offline := len(results) > 0
 	for _, r := range results {
 		if !r.OK {
 			failed++
+			offline = offline && noAnswer(r)
+		} else {
+			offline = false
 		}
 		fresh += r.New
 		out.Sources = append(out.Sources, toRefreshJSON(r))
 	}
+	out.Offline = offline
 	if *asJSON {
 		if err := c.printJSON(out); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(c.stdout, "%d sources refreshed, %d failed, %d new articles.\n", len(results)-failed, failed, fresh)
+		if offline {
+			fmt.Fprintln(c.stdout, "Nothing answered on any route: you seem to be offline, or everything is cut.\n"+
+				"What was saved is still here to read (kabootar articles). If you have a proxy, add it: kabootar transport set --proxy URL.")
+		}
 	}
 	if failed > 0 {
 		msg := ""
@@ -96,6 +107,19 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		return &failedError{msg}
 	}
 	return nil
+}
+
+// noAnswer says whether a failed source got no answer at all on any route.
+func noAnswer(r feeds.Result) bool {
+	if len(r.Attempts) == 0 {
+		return false
+	}
+	for _, a := range r.Attempts {
+		if !a.Verdict.Offline() {
+			return false
+		}
+	}
+	return true
 }
 
 func toRefreshJSON(r feeds.Result) refreshJSON {
