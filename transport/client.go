@@ -445,8 +445,8 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
 	trace := &httptrace.ClientTrace{
-		TLSHandshakeStart:    func() { ph.Store(int32(phaseTLS)) },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { tm.tlsDone() },
+		TLSHandshakeStart: func() { ph.Store(int32(phaseTLS)) },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { tm.tlsDone() },
 		GotConn: func(httptrace.GotConnInfo) {
 			ph.Store(int32(phaseHTTP))
 			signal(ctx, func(s signals) chan<- struct{} { return s.connected })
