@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages without the window, for the race detector.
 CORE_PKGS := ./cache/... ./feeds/... ./transport/... ./cmd/...
 
-.PHONY: build run test test-deps deps vet lint bench clean
+.PHONY: build run test test-deps deps vet lint bench lab clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kabootar
@@ -35,6 +35,11 @@ test: test-deps vet lint
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./cache/ ./feeds/
 	$(GO) run ./bench -kabootar $(BIN)
+
+# The censorship lab (needs root): the real binary behind a censor in
+# network namespaces, one scenario per technique, and a report table.
+lab: test-deps
+	KBLAB_REPORT=$(CURDIR)/bin/lab-report.txt $(GO) test -count=1 -v -run TestLab ./test/lab/ | grep -v '^=== '
 
 clean:
 	rm -rf bin dist

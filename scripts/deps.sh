@@ -9,7 +9,8 @@ set -euo pipefail
 want=(gcc pkg-config)
 case "${1:-build}" in
   build) want+=(libgl1-mesa-dev xorg-dev) ;;
-  test) want+=(microsocks tinyproxy) ;; # real proxies for the integration tests
+  # Real proxies for the integration tests; the censorship lab's tools.
+  test) want+=(microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
   bench) want+=(newsboat) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

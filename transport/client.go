@@ -428,8 +428,12 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 	var ph atomic.Int32
 	fail := func(v Verdict, err error) (*Response, Attempt) {
 		if errors.Is(context.Cause(ctx), errGaveUp) {
-			// Still connecting when the request gave up: a timeout.
+			// Still connecting when the request gave up: a timeout, or a
+			// proxy that does not answer.
 			v = classify(fmt.Errorf("%w: %w", err, os.ErrDeadlineExceeded), phase(ph.Load()))
+			if (r.kind == kindSOCKS || r.kind == kindHTTP) && tm.get().Connect == 0 {
+				v = VerdictProxyUnreachable
+			}
 		}
 		a.Verdict, a.Err, a.Elapsed, a.Timings = v, err, time.Since(start), tm.get()
 		return nil, a

@@ -128,6 +128,11 @@ func (r *dohResolver) lookup(ctx context.Context, host string) ([]netip.Addr, er
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{ip}, nil
 	}
+	// The resolver's own HTTPS exchange is not the attempt's: it must not
+	// reach the attempt's trace (which would take the resolver's answer for
+	// the site's) or its signals. Keep the cancellation and deadline only.
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	r.mu.Lock()
 	e, ok := r.cache[host]
 	r.mu.Unlock()
@@ -278,4 +283,18 @@ func withFixedAddr(ctx context.Context, ip string) context.Context {
 func fixedAddr(ctx context.Context) (string, bool) {
 	ip, ok := ctx.Value(fixedAddrKey{}).(string)
 	return ip, ok
+}
+
+// detach returns a context with ctx's deadline and cancellation but none of
+// its values.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d, cancel := context.WithCancel(context.Background())
+	if dl, ok := ctx.Deadline(); ok {
+		var c2 context.CancelFunc
+		d, c2 = context.WithDeadline(d, dl)
+		prev := cancel
+		cancel = func() { c2(); prev() }
+	}
+	stop := context.AfterFunc(ctx, cancel)
+	return d, func() { stop(); cancel() }
 }

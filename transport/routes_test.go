@@ -392,3 +392,26 @@ func TestGiveUpWhenNothingConnects(t *testing.T) {
 		}
 	}
 }
+
+// TestDoHLookupIsNotTheAnswer: the DoH resolver's own answer must not count
+// as the site answering (which would hold off the next route for seconds).
+func TestDoHLookupIsNotTheAnswer(t *testing.T) {
+	l := newLab(t, okHandler("news"))
+	socks := startSOCKS(t, "", "", map[string]string{siteHost: "127.0.0.1"})
+	doh := l.dohServer(map[string]string{siteHost: "127.0.0.1"})
+	l.dns = map[string]string{}              // the system resolver fails at once
+	l.breakAddr(l.originAddr(), "blackhole") // the site's address never answers
+	opts := l.options(Config{Mode: ModeAuto, DoH: []DoHServer{doh}, Proxies: []Proxy{mustProxy(t, socks.url())}})
+	opts.ConnectTimeout = 10 * time.Second
+	c := New(opts)
+	defer c.Close()
+	start := time.Now()
+	resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/")})
+	if err != nil || !strings.HasPrefix(resp.Route, "socks5://") {
+		t.Fatalf("%v %v", err, resp)
+	}
+	// direct fails at once, doh starts and hangs, socks starts 1 s later.
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v: the DoH lookup was taken for the site answering", d)
+	}
+}

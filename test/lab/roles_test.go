@@ -1,0 +1,159 @@
+package lab
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// The lab's servers run in the test binary itself, started again inside a
+// namespace with KBLAB_ROLE set (see TestMain).
+
+// Lab addresses: nothing outside 10.66.0.0/16 is ever used.
+const (
+	clientIP   = "10.66.1.2"
+	censorIP   = "10.66.1.1" // the client's gateway
+	censorWIP  = "10.66.2.1"
+	worldIP    = "10.66.2.2" // resolver and proxies
+	newsIP     = "10.66.2.10"
+	mirrorIP   = "10.66.2.11"
+	dohIP      = "10.66.2.12"
+	blockedIP  = "10.10.34.34" // what the censor's DNS answers
+	socksPort  = "1080"
+	socksAuth  = "1081"
+	tinyPort   = "8888"
+	labCIDR    = "10.66.0.0/16"
+	newsHost   = "news.lab"
+	mirrorHost = "mirror.lab"
+	dohHost    = "doh.lab"
+)
+
+// feedItems is the size of the lab's feed: about 60 KB, so that the
+// throttled scenario takes a couple of seconds at 256 kbit/s.
+const feedItems = 30
+
+func labFeed() []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>خبرگزاری آزمایشگاه</title><link>https://news.lab/</link>`)
+	para := strings.Repeat("گزارش تازه از تهران درباره اینترنت و آزادی خبر ", 8)
+	for i := range feedItems {
+		fmt.Fprintf(&b, `<item><title>خبر شماره %d</title><link>https://news.lab/n/%d</link><guid>lab-%d</guid><pubDate>%s</pubDate><description><![CDATA[<p>%s</p><p>%s</p><p>%s</p>]]></description></item>`,
+			i, i, i, time.Date(2026, 11, 20, 8, i, 0, 0, time.UTC).Format(time.RFC1123Z), para, para, para)
+	}
+	b.WriteString(`</channel></rss>`)
+	return []byte(b.String())
+}
+
+func runRole(role string) {
+	log.SetFlags(0)
+	log.SetPrefix("lab " + role + ": ")
+	switch role {
+	case "world":
+		world()
+	case "censor":
+		censor()
+	default:
+		log.Fatalf("unknown role %q", role)
+	}
+}
+
+// world serves the news site and its mirror (HTTP and HTTPS) and a
+// DNS-over-HTTPS resolver, until killed.
+func world() {
+	cert, err := tls.LoadX509KeyPair(os.Getenv("KBLAB_CERT"), os.Getenv("KBLAB_KEY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	feed := labFeed()
+	sum := sha256.Sum256(feed)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	site := http.NewServeMux()
+	site.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(feed)
+	})
+	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)
+	})
+	doh := http.HandlerFunc(serveDoH)
+	errs := make(chan error)
+	for _, s := range []struct {
+		addr string
+		h    http.Handler
+		tls  bool
+	}{
+		{newsIP + ":80", site, false}, {newsIP + ":443", site, true},
+		{mirrorIP + ":80", site, false}, {mirrorIP + ":443", site, true},
+		{dohIP + ":443", doh, true},
+	} {
+		srv := &http.Server{Addr: s.addr, Handler: s.h, ErrorLog: log.New(io.Discard, "", 0),
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+		go func() {
+			if s.tls {
+				errs <- srv.ListenAndServeTLS("", "")
+			} else {
+				errs <- srv.ListenAndServe()
+			}
+		}()
+	}
+	fmt.Println("ready")
+	log.Fatal(<-errs)
+}
+
+// serveDoH answers RFC 8484 queries for the lab's names.
+func serveDoH(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
+	var q dnsmessage.Message
+	if q.Unpack(body) != nil || len(q.Questions) != 1 {
+		http.Error(w, "bad query", http.StatusBadRequest)
+		return
+	}
+	qq := q.Questions[0]
+	answers := map[string]string{newsHost + ".": newsIP, mirrorHost + ".": mirrorIP, dohHost + ".": dohIP}
+	m := dnsmessage.Message{Header: dnsmessage.Header{ID: q.ID, Response: true, RecursionAvailable: true}, Questions: q.Questions}
+	ip, ok := answers[qq.Name.String()]
+	switch {
+	case !ok:
+		m.Header.RCode = dnsmessage.RCodeNameError
+	case qq.Type == dnsmessage.TypeA:
+		m.Answers = append(m.Answers, dnsmessage.Resource{
+			Header: dnsmessage.ResourceHeader{Name: qq.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: 60},
+			Body:   &dnsmessage.AResource{A: netip.MustParseAddr(ip).As4()},
+		})
+	}
+	packed, _ := m.Pack()
+	w.Header().Set("Content-Type", "application/dns-message")
+	w.Write(packed)
+}
+
+// censor serves the block page the censor redirects HTTP to.
+func censor() {
+	page := `<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256"><title>MNN3-1(1)</title></head>` +
+		`<body><iframe src="http://10.10.34.34?type=Invalid Site&policy=MainPolicy" style="width: 100%; height: 100%" scrolling="no" frameborder="0"></iframe></body></html>`
+	ln, err := net.Listen("tcp", censorIP+":80")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ready")
+	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, page)
+	})}
+	log.Fatal(srv.Serve(ln))
+}

@@ -1,0 +1,250 @@
+package lab
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+)
+
+// reportRow is one line of the lab's report.
+type reportRow struct {
+	scenario, result, route, first, verdicts string
+}
+
+const (
+	newsFeed   = "https://" + newsHost + "/feed.xml"
+	mirrorFeed = "https://" + mirrorHost + "/feed.xml"
+)
+
+func TestLab(t *testing.T) {
+	l := newLab(t)
+	var report []reportRow
+	defer func() { printReport(report) }()
+
+	// scenario runs one case: a reader set up on the open network, the
+	// censor switched on, then check(refresh code, output, time).
+	scenario := func(name string, nft string, extra [][]string, prepare func(data string), check func(t *testing.T, data string, code int, r refreshOut, took time.Duration)) {
+		t.Run(name, func(t *testing.T) {
+			parent := l.t
+			l.t = t // the lab's helpers fail this scenario, not the whole lab
+			defer func() { l.t = parent }()
+			data := l.reader(name)
+			if prepare != nil {
+				prepare(data)
+			}
+			off := l.censorRules(nft, extra...)
+			defer off()
+			code, r, took := l.refresh(data)
+			row := reportRow{scenario: name, result: "pass", first: fmt.Sprintf("%.2f s", took.Seconds()), verdicts: verdictList(r)}
+			if len(r.Sources) > 0 {
+				row.route = r.Sources[0].Route
+			}
+			check(t, data, code, r, took)
+			if t.Failed() {
+				row.result = "FAIL"
+			}
+			report = append(report, row)
+		})
+	}
+	addNews := func(data string) { l.must(data, "sources", "add", newsFeed, "--mirror", mirrorFeed) }
+	addNewsOnly := func(url string) func(string) {
+		return func(data string) { l.must(data, "sources", "add", url) }
+	}
+	ok := func(t *testing.T, data string, code int, r refreshOut) {
+		t.Helper()
+		if code != 0 || len(r.Sources) != 1 || !r.Sources[0].OK {
+			t.Fatalf("refresh failed: exit %d, %+v", code, r)
+		}
+		if n := l.articleCount(data); n != feedItems {
+			t.Errorf("%d articles stored, want %d", n, feedItems)
+		}
+		if n := l.articleCount(data, "--search", "MNN3"); n != 0 {
+			t.Errorf("a block page was stored as an article")
+		}
+	}
+	hasVerdict := func(t *testing.T, r refreshOut, v string) {
+		t.Helper()
+		if !strings.Contains(verdictList(r), v) {
+			t.Errorf("verdicts %q lack %s", verdictList(r), v)
+		}
+	}
+	wellUnder := func(t *testing.T, took, limit time.Duration) {
+		t.Helper()
+		if took > limit {
+			t.Errorf("took %v; want well under %v", took, limit)
+		}
+	}
+
+	scenario("baseline", "", nil, addNews, func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+		ok(t, data, code, r)
+		if s := r.Sources[0]; s.Route != "direct" || s.URLUsed != newsFeed || len(s.Verdicts) != 0 {
+			t.Errorf("baseline: %+v", s)
+		}
+	})
+
+	// Every DNS query from the client goes to the censor's resolver.
+	scenario("dns-poison", `
+	chain kb_pre { type nat hook prerouting priority -100;
+		ip saddr `+clientIP+` udp dport 53 dnat ip to `+censorIP+`
+		ip saddr `+clientIP+` tcp dport 53 dnat ip to `+censorIP+`
+	}`, nil, addNews,
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			hasVerdict(t, r, "direct:dns-bogon")
+			if rt := r.Sources[0].Route; rt == "direct" {
+				t.Errorf("poisoned, yet the direct route won")
+			}
+			wellUnder(t, took, 10*time.Second)
+		})
+
+	// HTTP to the site is answered by the censor's block page.
+	scenario("blockpage", `
+	chain kb_pre { type nat hook prerouting priority -100;
+		ip saddr `+clientIP+` ip daddr { `+newsIP+`, `+mirrorIP+` } tcp dport 80 dnat ip to `+censorIP+`:80
+	}`, nil,
+		addNewsOnly("http://"+newsHost+"/feed.xml"),
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			hasVerdict(t, r, "http-blockpage")
+			if rt := r.Sources[0].Route; !strings.HasPrefix(rt, "socks5://") {
+				t.Errorf("route %q, want the proxy", rt)
+			}
+		})
+
+	// Packets to the site vanish.
+	scenario("blackhole", `
+	chain kb_forward { type filter hook forward priority 0;
+		ip saddr `+clientIP+` ip daddr `+newsIP+` drop
+	}`, nil, addNews,
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			if s := r.Sources[0]; s.Route == "direct" && s.URLUsed == newsFeed {
+				t.Errorf("the blackholed route won: %+v", s)
+			}
+			wellUnder(t, took, 10*time.Second) // not the 30 s of a connect timeout
+			if os.Getenv("KBLAB_VERBOSE") != "" {
+				_, out, _, _ := l.kabootar(data, "diagnose", newsFeed)
+				t.Log(out)
+			}
+		})
+
+	// TCP to the site is reset once it carries data, as censors inject
+	// resets on seeing a request (a reset to the SYN itself would be
+	// "refused"). The source is plain HTTP, so the reset meets the request.
+	scenario("tcp-reset", `
+	chain kb_forward { type filter hook forward priority 0;
+		ip saddr `+clientIP+` ip daddr `+newsIP+` tcp flags & syn == 0 reject with tcp reset
+	}`, nil, func(data string) {
+		l.must(data, "sources", "add", "http://"+newsHost+"/feed.xml", "--mirror", mirrorFeed)
+	},
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			hasVerdict(t, r, "direct:tcp-reset")
+			if s := r.Sources[0]; s.Route == "direct" && s.URLUsed != mirrorFeed {
+				t.Errorf("the reset route won: %+v", s)
+			}
+			wellUnder(t, took, 5*time.Second) // at once, not after a timeout
+		})
+
+	// TLS ClientHellos naming the site are reset (iptables' string match:
+	// nft has none).
+	scenario("sni-reset", "", [][]string{{"iptables", "-I", "FORWARD", "-s", clientIP, "-p", "tcp", "--dport", "443",
+		"-m", "string", "--string", newsHost, "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"}}, addNews,
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			hasVerdict(t, r, "tls-reset")
+			if s := r.Sources[0]; s.Route == "direct" && s.URLUsed == newsFeed {
+				t.Errorf("the reset route won: %+v", s)
+			}
+			wellUnder(t, took, 10*time.Second)
+		})
+
+	// Bandwidth cut to 256 kbit/s towards the client. (This kernel has no
+	// netem, so no added delay: bandwidth alone.)
+	scenario("throttle", "", [][]string{{"tc", "qdisc", "add", "dev", "x0", "root", "tbf", "rate", "256kbit", "burst", "32kbit", "latency", "400ms"}}, addNews,
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			wellUnder(t, took, 30*time.Second)
+			code, warm, _ := l.refresh(data)
+			if code != 0 || !warm.Sources[0].NotModified {
+				t.Errorf("warm refresh through the throttle: exit %d, %+v", code, warm)
+			}
+		})
+
+	// Nothing is forwarded at all.
+	scenario("shutdown", `
+	chain kb_forward { type filter hook forward priority 0; policy drop;
+	}`, nil,
+		func(data string) { addNews(data); l.must(data, "refresh") },
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			if code != 1 || r.Sources[0].OK {
+				t.Errorf("exit %d, %+v; want 1 and a failed source", code, r)
+			}
+			if !r.Offline {
+				t.Errorf("not reported offline: %+v", r)
+			}
+			wellUnder(t, took, 12*time.Second) // gives up within about 10 s
+			if n := l.articleCount(data); n != feedItems {
+				t.Errorf("%d articles left, want all %d", n, feedItems)
+			}
+			if out := l.must(data, "show", "1"); !strings.Contains(out, "گزارش تازه") {
+				t.Errorf("cached article unreadable offline: %s", out)
+			}
+		})
+
+	// Only the proxy is reachable, strict mode is on, and every other
+	// packet the client sends is counted: there must be none.
+	scenario("proxy-only-strict", `
+	counter leak { }
+	chain kb_forward { type filter hook forward priority 0; policy drop;
+		ip saddr `+clientIP+` ip daddr `+worldIP+` tcp dport `+socksPort+` accept
+		ip daddr `+clientIP+` ip saddr `+worldIP+` tcp sport `+socksPort+` accept
+		ip saddr `+clientIP+` counter name leak drop
+	}
+	chain kb_input { type filter hook input priority 0;
+		ip saddr `+clientIP+` counter name leak
+	}`, nil,
+		func(data string) {
+			addNews(data)
+			l.must(data, "transport", "set", "--mode", "proxy")
+		},
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			ok(t, data, code, r)
+			if rt := r.Sources[0].Route; rt != "socks5://"+worldIP+":"+socksPort {
+				t.Errorf("route %q, want the proxy", rt)
+			}
+			// A source added in strict mode is found through the proxy too.
+			l.must(data, "sources", "add", "https://"+mirrorHost+"/")
+			l.must(data, "diagnose", newsFeed)
+			if n := l.leakCount(); n != 0 {
+				t.Errorf("%d packets left the client other than to the proxy", n)
+			}
+			// The counter does count: out of strict mode, the direct and DoH
+			// routes are tried, and seen.
+			l.must(data, "transport", "set", "--mode", "auto")
+			l.kabootar(data, "diagnose", newsFeed)
+			if n := l.leakCount(); n == 0 {
+				t.Error("the leak counter saw nothing even out of strict mode: it proves nothing")
+			}
+		})
+}
+
+func printReport(rows []reportRow) {
+	if len(rows) == 0 {
+		return
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tresult\troute\ttime to first article\tverdicts")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.scenario, r.result, r.route, r.first, r.verdicts)
+	}
+	tw.Flush()
+	fmt.Fprint(os.Stdout, "\nCensorship lab report\n"+b.String())
+	if path := os.Getenv("KBLAB_REPORT"); path != "" {
+		os.WriteFile(path, []byte(b.String()), 0o644)
+	}
+}
