@@ -29,8 +29,8 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 
 test: test-deps vet lint
-	$(GO) test ./...
-	$(GO) test -race $(CORE_PKGS)
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(CORE_PKGS)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./cache/ ./feeds/
