@@ -69,6 +69,8 @@ type Fetched struct {
 	SiteURL  string
 	Articles []Article
 	NextDue  time.Time
+	// Cursor, when not empty, replaces the source's cursor.
+	Cursor string
 }
 
 // SaveResult says what SaveFetch changed.
@@ -133,9 +135,10 @@ func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, n
 		etag = ?, last_modified = ?, last_ok = ?, last_error = '', last_verdict = '',
 		last_route = ?, next_due = ?, failures = 0,
 		name = CASE WHEN name = '' THEN ? ELSE name END,
-		site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END
+		site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END,
+		cursor = CASE WHEN ? = '' THEN cursor ELSE ? END
 		WHERE id = ?`,
-		f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, sourceID)
+		f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, f.Cursor, f.Cursor, sourceID)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -14,15 +16,29 @@ type Media struct {
 	Data []byte
 }
 
-// PutMedia stores m and links it to an article, replacing what was stored
-// under the same URL.
+// Media budget settings: images are kept until their total passes the
+// budget, then the least recently read go first.
+const (
+	SettingMediaBudgetMB = "media.budget_mb"
+	DefaultMediaBudgetMB = 500
+)
+
+// PutMedia stores m for an article. The content is kept once per hash,
+// whatever URLs serve it.
 func (s *Store) PutMedia(ctx context.Context, articleID int64, m Media) error {
+	sum := sha256.Sum256(m.Data)
+	hash := hex.EncodeToString(sum[:])
+	now := s.now().Unix()
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`, hash, m.MIME, m.Data, len(m.Data), now); err != nil {
+			return err
+		}
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO media (url, mime, data, size, fetched) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, data = excluded.data,
-				size = excluded.size, fetched = excluded.fetched, error = ''
-			RETURNING id`, m.URL, m.MIME, m.Data, len(m.Data), s.now().Unix()).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
+			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
+				hash = excluded.hash, error = ''
+			RETURNING id`, m.URL, m.MIME, len(m.Data), now, hash).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -31,12 +47,211 @@ func (s *Store) PutMedia(ctx context.Context, articleID int64, m Media) error {
 	})
 }
 
-// Media returns the media stored under url.
+// MediaFailed records that an article's media could not be fetched.
+func (s *Store) MediaFailed(ctx context.Context, articleID int64, url, reason string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
+				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
+			RETURNING id`, url, s.now().Unix(), reason).Scan(&id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`, articleID, id)
+		return err
+	})
+}
+
+// HasMedia says whether url's content is stored.
+func (s *Store) HasMedia(ctx context.Context, url string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM media WHERE url = ? AND hash IS NOT NULL`, url).Scan(&n)
+	return n > 0, classify(err)
+}
+
+// LinkMedia links stored media to one more article.
+func (s *Store) LinkMedia(ctx context.Context, articleID int64, url string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id)
+			SELECT ?, id FROM media WHERE url = ?`, articleID, url)
+		return err
+	})
+}
+
+// Media returns the media stored under url, and counts it as read now.
 func (s *Store) Media(ctx context.Context, url string) (Media, error) {
 	m := Media{URL: url}
-	err := s.db.QueryRowContext(ctx, `SELECT mime, data FROM media WHERE url = ? AND data IS NOT NULL`, url).Scan(&m.MIME, &m.Data)
+	var hash string
+	err := s.db.QueryRowContext(ctx, `SELECT b.mime, b.data, b.hash FROM media m JOIN blobs b ON b.hash = m.hash WHERE m.url = ?`, url).Scan(&m.MIME, &m.Data, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("media %s: %w", url, ErrNotFound)
 	}
-	return m, classify(err)
+	if err != nil {
+		return m, classify(err)
+	}
+	return m, s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE hash = ?`, s.now().Unix(), hash)
+		return err
+	})
 }
+
+// MediaState is one medium of an article, as `show` lists it.
+type MediaState struct {
+	URL    string
+	Cached bool
+	Size   int
+	Error  string
+}
+
+// ArticleMedia lists an article's media and whether each is stored.
+func (s *Store) ArticleMedia(ctx context.Context, articleID int64) ([]MediaState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.url, m.hash IS NOT NULL, m.size, m.error FROM article_media am
+		JOIN media m ON m.id = am.media_id WHERE am.article_id = ? ORDER BY m.id`, articleID)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []MediaState
+	for rows.Next() {
+		var m MediaState
+		if err := rows.Scan(&m.URL, &m.Cached, &m.Size, &m.Error); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, classify(rows.Err())
+}
+
+// TouchArticleMedia counts an article's media as read now, so that the
+// budget keeps them over media nobody opened.
+func (s *Store) TouchArticleMedia(ctx context.Context, articleID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE hash IN (SELECT m.hash FROM article_media am
+			JOIN media m ON m.id = am.media_id WHERE am.article_id = ?)`, s.now().Unix(), articleID)
+		return err
+	})
+}
+
+// MediaDone marks an article's media as tried, and the article complete
+// offline when every one is stored.
+func (s *Store) MediaDone(ctx context.Context, articleID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
+			SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
+			WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`, articleID)
+		return err
+	})
+}
+
+// Pending is an article whose media (and full text, when its source keeps
+// it) are still to fetch.
+type Pending struct {
+	ID       int64
+	SourceID int64
+	URL      string
+	HTML     string
+	FullText bool
+}
+
+// PendingMedia returns up to limit articles whose media were not tried.
+func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text FROM articles a
+		JOIN sources s ON s.id = a.source_id WHERE a.media_tried = 0 ORDER BY a.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []Pending
+	for rows.Next() {
+		var p Pending
+		if err := rows.Scan(&p.ID, &p.SourceID, &p.URL, &p.HTML, &p.FullText); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, classify(rows.Err())
+}
+
+// EnforceMediaBudget removes the least recently read media until their
+// total fits the budget (setting media.budget_mb), and marks the articles
+// that lost some as no longer complete offline. It returns how many were
+// removed.
+func (s *Store) EnforceMediaBudget(ctx context.Context) (int, error) {
+	mb, err := s.intSetting(ctx, SettingMediaBudgetMB, DefaultMediaBudgetMB)
+	if err != nil {
+		return 0, err
+	}
+	budget := int64(mb) << 20
+	removed := 0
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var total int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM blobs`).Scan(&total); err != nil {
+			return err
+		}
+		if total <= budget {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT hash, size FROM blobs ORDER BY last_read, hash`)
+		if err != nil {
+			return err
+		}
+		var drop []string
+		for rows.Next() && total > budget {
+			var h string
+			var size int64
+			if err := rows.Scan(&h, &size); err != nil {
+				rows.Close()
+				return err
+			}
+			drop = append(drop, h)
+			total -= size
+		}
+		rows.Close()
+		for _, h := range drop {
+			if _, err := tx.ExecContext(ctx, `UPDATE media SET hash = NULL, error = 'removed to keep the media budget' WHERE hash = ?`, h); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE hash = ?`, h); err != nil {
+				return err
+			}
+		}
+		removed = len(drop)
+		_, err = tx.ExecContext(ctx, `UPDATE articles SET offline_complete = 0 WHERE offline_complete = 1 AND id IN (
+			SELECT am.article_id FROM article_media am JOIN media m ON m.id = am.media_id WHERE m.hash IS NULL)`)
+		return err
+	})
+	return removed, err
+}
+
+// SetArticleContent replaces an article's content with its full text and
+// indexes it for search.
+func (s *Store) SetArticleContent(ctx context.Context, id int64, html, text string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var key int64
+		var title string
+		if err := tx.QueryRowContext(ctx, `SELECT search_key, title FROM articles WHERE id = ?`, id).Scan(&key, &title); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("article %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET html = ?, summary = ? WHERE id = ?`, html, summaryOf(text), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid = ?`, key); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`, key, searchText(title), searchText(text))
+		return err
+	})
+}
+
+// SetFullText sets whether a source keeps its articles' full text.
+func (s *Store) SetFullText(ctx context.Context, sourceID int64, on bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sources SET full_text = ? WHERE id = ?`, on, sourceID)
+		return err
+	})
+}
+

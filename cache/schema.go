@@ -110,6 +110,27 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: channels, offline media, full text.
+	`
+-- Where a source's reading stopped (a channel's newest post ID).
+ALTER TABLE sources ADD COLUMN cursor TEXT NOT NULL DEFAULT '';
+-- Fetch each article's page and keep its full text.
+ALTER TABLE sources ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0;
+
+-- Media content, once per content hash, whatever URLs serve it.
+CREATE TABLE blobs (
+	hash      TEXT    PRIMARY KEY,
+	mime      TEXT    NOT NULL,
+	data      BLOB    NOT NULL,
+	size      INTEGER NOT NULL,
+	last_read INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX blobs_last_read ON blobs(last_read);
+ALTER TABLE media ADD COLUMN hash TEXT REFERENCES blobs(hash) ON DELETE SET NULL;
+CREATE INDEX media_hash ON media(hash);
+-- Articles whose media have been tried (offline_complete says whether all came).
+ALTER TABLE articles ADD COLUMN media_tried INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.

@@ -25,7 +25,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, bool, error) {
 // checked first, so a bad value is refused rather than stored.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	switch key {
-	case SettingRetentionDays, SettingRetentionPerSource:
+	case SettingRetentionDays, SettingRetentionPerSource, SettingMediaBudgetMB:
 		if n, err := strconv.Atoi(value); err != nil || n < 0 {
 			return fmt.Errorf("setting %s: %q is not a whole number of 0 or more (0 means no limit)", key, value)
 		}

@@ -36,11 +36,13 @@ type Source struct {
 	NextDue      time.Time
 	Failures     int
 	Created      time.Time
-	Unread       int // filled by Sources and Source
+	Unread       int    // filled by Sources and Source
+	Cursor       string // where the last reading stopped (a channel's newest post)
+	FullText     bool   // fetch each article's page and keep its full text
 }
 
 const sourceCols = `id, kind, url, name, site_url, mirrors, etag, last_modified, last_ok,
-	last_error, last_verdict, last_route, next_due, failures, created,
+	last_error, last_verdict, last_route, next_due, failures, created, cursor, full_text,
 	(SELECT count(*) FROM articles a WHERE a.source_id = sources.id AND a.read = 0)`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
@@ -48,7 +50,7 @@ func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var mirrors string
 	var lastOK, nextDue, created int64
 	err := row.Scan(&s.ID, &s.Kind, &s.URL, &s.Name, &s.SiteURL, &mirrors, &s.ETag, &s.LastModified,
-		&lastOK, &s.LastError, &s.LastVerdict, &s.LastRoute, &nextDue, &s.Failures, &created, &s.Unread)
+		&lastOK, &s.LastError, &s.LastVerdict, &s.LastRoute, &nextDue, &s.Failures, &created, &s.Cursor, &s.FullText, &s.Unread)
 	if err != nil {
 		return s, err
 	}
@@ -103,8 +105,8 @@ func addSource(ctx context.Context, tx *sql.Tx, src Source, now time.Time) (int6
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO sources (kind, url, name, site_url, mirrors, created)
-		VALUES (?, ?, ?, ?, ?, ?)`, src.Kind, src.URL, src.Name, src.SiteURL, string(mirrors), now.Unix())
+	res, err := tx.ExecContext(ctx, `INSERT INTO sources (kind, url, name, site_url, mirrors, full_text, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, src.Kind, src.URL, src.Name, src.SiteURL, string(mirrors), src.FullText, now.Unix())
 	if err != nil {
 		var se *sqlite.Error
 		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -43,6 +44,14 @@ type Refresher struct {
 	MaxBackoff time.Duration
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	// Backfill is how many posts a channel's first refresh reads back
+	// (default 100); later refreshes read back until they meet a post
+	// already read, at most MaxPages pages (default 10).
+	Backfill int
+	MaxPages int
+	// Expand gives a bridge source's URLs, one per configured bridge.
+	Expand func(cache.Source) ([]string, error)
 }
 
 // Defaults for the refresher.
@@ -145,22 +154,59 @@ func (r *Refresher) Refresh(ctx context.Context, sources []cache.Source, progres
 func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimiter) (Result, *cache.Fetched) {
 	start := time.Now()
 	res := Result{Source: src}
-	if src.Kind != cache.KindFeed {
-		res.Err = fmt.Errorf("%s sources are not supported by this version of Kabootar", src.Kind)
-		return res, nil
-	}
 	release, err := hosts.acquire(ctx, src.URL)
 	if err != nil {
 		res.Err = fmt.Errorf("refresh cancelled: %w", err)
 		return res, nil
 	}
 	defer release()
+	var f *cache.Fetched
+	switch src.Kind {
+	case cache.KindFeed:
+		f = r.fetchFeed(ctx, &res, src.URL, src.Mirrors)
+	case cache.KindBridge:
+		var urls []string
+		if r.Expand != nil {
+			urls, err = r.Expand(src)
+		} else {
+			err = errors.New("no bridge is configured")
+		}
+		if err != nil {
+			res.Err = err
+			break
+		}
+		f = r.fetchFeed(ctx, &res, urls[0], append(urls[1:], src.Mirrors...))
+	case cache.KindTelegram:
+		f = r.fetchChannel(ctx, &res)
+	default:
+		res.Err = fmt.Errorf("%s sources are not supported by this version of Kabootar", src.Kind)
+	}
+	res.Elapsed = time.Since(start)
+	return res, f
+}
 
+// failed fills res from a failed fetch.
+func failed(res *Result, err error) {
+	res.Err = err
+	res.Verdict = transport.VerdictOf(err)
+	var te *transport.Error
+	if errors.As(err, &te) {
+		res.Attempts = te.Attempts
+	}
+}
+
+// fetchFeed gets a feed from u or one of its alternatives.
+func (r *Refresher) fetchFeed(ctx context.Context, res *Result, u string, alts []string) *cache.Fetched {
+	src := res.Source
+	etag, lastMod := src.ETag, src.LastModified
+	if u != src.URL {
+		etag, lastMod = "", "" // a bridge's URLs change with the bridges
+	}
 	resp, err := r.Fetcher.Fetch(ctx, &transport.Request{
-		URL:          src.URL,
-		Alternatives: src.Mirrors,
-		ETag:         src.ETag,
-		LastModified: src.LastModified,
+		URL:          u,
+		Alternatives: alts,
+		ETag:         etag,
+		LastModified: lastMod,
 		Accept:       acceptFeeds,
 		// Parsing is the check: a mirror that answers with something other
 		// than a feed is not a valid answer, and the next URL is tried.
@@ -170,15 +216,9 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 			return err
 		},
 	})
-	res.Elapsed = time.Since(start)
 	if err != nil {
-		res.Err = err
-		res.Verdict = transport.VerdictOf(err)
-		var te *transport.Error
-		if errors.As(err, &te) {
-			res.Attempts = te.Attempts
-		}
-		return res, nil
+		failed(res, err)
+		return nil
 	}
 	res.Route, res.URLUsed, res.Attempts = resp.Route, resp.URL, resp.Attempts
 	f := &cache.Fetched{
@@ -196,7 +236,97 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 		f.Name, f.SiteURL, f.Articles = feed.Title, feed.SiteURL, feed.Articles
 	}
 	res.NotModified = resp.NotModified
-	return res, f
+	return f
+}
+
+// fetchChannel reads a Telegram channel's preview pages: back to Backfill
+// posts the first time, then back to the newest post already read.
+func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetched {
+	src := res.Source
+	channel, ok := channelOf(src.URL)
+	if !ok {
+		res.Err = fmt.Errorf("%s is not a channel address (https://t.me/s/NAME)", src.URL)
+		return nil
+	}
+	// Older pages come from the source's own host (t.me, or what the
+	// reader set), mirrors from theirs.
+	host := TelegramHost
+	if u, err := url.Parse(src.URL); err == nil {
+		host = u.Scheme + "://" + u.Host
+	}
+	seen, _ := strconv.ParseInt(src.Cursor, 10, 64)
+	backfill, maxPages := r.Backfill, r.MaxPages
+	if backfill <= 0 {
+		backfill = 100
+	}
+	if maxPages <= 0 {
+		maxPages = 10
+	}
+	if seen == 0 {
+		maxPages = max(maxPages, backfill/15+2) // a page holds about 20 posts
+	}
+	var (
+		posts  []Post
+		title  string
+		before int64
+		newest = seen
+	)
+	for page := 0; page < maxPages; page++ {
+		req := &transport.Request{
+			URL:    ChannelURL(host, channel, before),
+			Accept: "text/html",
+			Check: func(resp *transport.Response) error {
+				p, err := ParseChannelPage(resp.Body, resp.FinalURL)
+				resp.Parsed = p
+				return err
+			},
+		}
+		for _, host := range src.Mirrors {
+			req.Alternatives = append(req.Alternatives, ChannelURL(host, channel, before))
+		}
+		resp, err := r.Fetcher.Fetch(ctx, req)
+		if err != nil {
+			if page == 0 {
+				failed(res, err)
+				return nil
+			}
+			// Older pages are a bonus: keep what the newer ones gave.
+			r.log().Info("channel backfill stopped", "channel", channel, "err", err)
+			break
+		}
+		if page == 0 {
+			res.Route, res.URLUsed, res.Attempts = resp.Route, resp.URL, resp.Attempts
+		}
+		p := resp.Parsed.(*ChannelPage)
+		title = firstNonBlank(title, p.Title)
+		oldest := int64(0)
+		for _, post := range p.Posts {
+			posts = append(posts, post)
+			newest = max(newest, post.ID)
+			if oldest == 0 || post.ID < oldest {
+				oldest = post.ID
+			}
+		}
+		switch {
+		case p.Before == 0: // the channel's first post
+		case seen > 0 && oldest <= seen: // met what was read before
+		case seen == 0 && len(posts) >= backfill:
+		default:
+			before = p.Before
+			continue
+		}
+		break
+	}
+	f := &cache.Fetched{Route: res.Route, Name: title, SiteURL: TelegramHost + "/" + channel, Cursor: strconv.FormatInt(newest, 10)}
+	have := map[int64]bool{}
+	for _, post := range posts {
+		if have[post.ID] || (seen > 0 && post.ID <= seen) {
+			continue
+		}
+		have[post.ID] = true
+		f.Articles = append(f.Articles, r.Parser.postArticle(post))
+	}
+	return f
 }
 
 // store writes one source's outcome; it runs on the single writer.

@@ -1,0 +1,93 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestMediaDedupeCompleteAndBudget(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	id := addFeed(t, s, "https://x/feed")
+	var arts []Article
+	for i := range 4 {
+		arts = append(arts, Article{GUID: fmt.Sprint(i), Title: fmt.Sprint("a", i)})
+	}
+	s.SaveFetch(ctx, id, &Fetched{Articles: arts})
+	pend, _ := s.PendingMedia(ctx, 10)
+	if len(pend) != 4 {
+		t.Fatalf("%d pending", len(pend))
+	}
+	mb := bytes.Repeat([]byte{7}, 1<<20)
+	// Two URLs, one content: stored once.
+	s.PutMedia(ctx, pend[0].ID, Media{URL: "https://x/a.jpg", MIME: "image/jpeg", Data: mb})
+	s.PutMedia(ctx, pend[0].ID, Media{URL: "https://cdn/a.jpg", MIME: "image/jpeg", Data: mb})
+	var blobs int
+	s.db.QueryRow(`SELECT count(*) FROM blobs`).Scan(&blobs)
+	if blobs != 1 {
+		t.Errorf("%d blobs for one content", blobs)
+	}
+	s.MediaDone(ctx, pend[0].ID)
+	// One fetched, one failed: not complete.
+	s.PutMedia(ctx, pend[1].ID, Media{URL: "https://x/b.jpg", MIME: "image/jpeg", Data: bytes.Repeat([]byte{8}, 1<<20)})
+	s.MediaFailed(ctx, pend[1].ID, "https://x/broken.jpg", "http-status")
+	s.MediaDone(ctx, pend[1].ID)
+	// Two more, a megabyte each.
+	for i, p := range pend[2:] {
+		clock = clock.Add(time.Hour)
+		s.PutMedia(ctx, p.ID, Media{URL: fmt.Sprint("https://x/c", i), MIME: "image/png", Data: bytes.Repeat([]byte{byte(9 + i)}, 1<<20)})
+		s.MediaDone(ctx, p.ID)
+	}
+	complete := func(id int64) bool { a, _ := s.Article(ctx, id); return a.OfflineComplete }
+	if !complete(pend[0].ID) || complete(pend[1].ID) || !complete(pend[2].ID) {
+		t.Fatalf("offline_complete wrong")
+	}
+	if p, _ := s.PendingMedia(ctx, 10); len(p) != 0 {
+		t.Errorf("%d still pending", len(p))
+	}
+
+	// The reader opens the first article: its image is the most recently read.
+	clock = clock.Add(time.Hour)
+	s.TouchArticleMedia(ctx, pend[0].ID)
+	// Budget 2 MB for 4 MB: the two least recently read go (b.jpg, c0).
+	s.SetSetting(ctx, SettingMediaBudgetMB, "2")
+	n, err := s.EnforceMediaBudget(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("evicted %d, %v", n, err)
+	}
+	if _, err := s.Media(ctx, "https://x/a.jpg"); err != nil {
+		t.Errorf("the recently read image was evicted: %v", err)
+	}
+	if _, err := s.Media(ctx, "https://x/b.jpg"); err == nil {
+		t.Error("the least recently read image was kept")
+	}
+	if complete(pend[2].ID) || !complete(pend[3].ID) || !complete(pend[0].ID) {
+		t.Error("offline_complete not updated after eviction")
+	}
+	ms, _ := s.ArticleMedia(ctx, pend[2].ID)
+	if len(ms) != 1 || ms[0].Cached || ms[0].Error == "" {
+		t.Errorf("evicted media state: %+v", ms)
+	}
+}
+
+func TestSetArticleContentReindexes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	id := addFeed(t, s, "https://x/feed")
+	s.SaveFetch(ctx, id, &Fetched{Articles: []Article{{GUID: "1", Title: "t", Text: "short summary"}}})
+	list, _ := s.Articles(ctx, Query{})
+	if err := s.SetArticleContent(ctx, list[0].ID, "<p>the whole story of the earthquake</p>", "the whole story of the earthquake"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Articles(ctx, Query{Search: "earthquake"}); len(got) != 1 {
+		t.Error("full text not searchable")
+	}
+	if got, _ := s.Articles(ctx, Query{Search: "summary"}); len(got) != 0 {
+		t.Error("old text still indexed")
+	}
+}

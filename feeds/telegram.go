@@ -1,0 +1,231 @@
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/kabootar/kabootar/cache"
+)
+
+// Telegram public channels are read from their web preview,
+// https://t.me/s/<channel>: no account, no API, no server of ours.
+
+// TelegramHost is where channel previews live.
+const TelegramHost = "https://t.me"
+
+var channelName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{3,31}$`)
+
+// ParseChannel reads a channel as typed: @name, t.me/name, t.me/s/name,
+// https://t.me/name, https://t.me/s/name. It reports false for anything
+// else.
+func ParseChannel(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(s, "@"):
+		s = s[1:]
+	default:
+		rest, ok := strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://"), "t.me/")
+		if !ok {
+			rest, ok = strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://"), "telegram.me/")
+		}
+		if !ok {
+			return "", false
+		}
+		rest = strings.TrimPrefix(rest, "s/")
+		s, _, _ = strings.Cut(rest, "/")
+		s, _, _ = strings.Cut(s, "?")
+	}
+	if !channelName.MatchString(s) {
+		return "", false
+	}
+	return s, true
+}
+
+// ChannelURL is a channel's preview page on host (TelegramHost or a
+// mirror of it), before a post ID when before > 0.
+func ChannelURL(host, channel string, before int64) string {
+	u := strings.TrimSuffix(host, "/") + "/s/" + channel
+	if before > 0 {
+		u += "?before=" + strconv.FormatInt(before, 10)
+	}
+	return u
+}
+
+// channelOf is the channel of a source's URL (https://t.me/s/name).
+func channelOf(sourceURL string) (string, bool) {
+	u, err := url.Parse(sourceURL)
+	if err != nil {
+		return "", false
+	}
+	name, ok := strings.CutPrefix(u.Path, "/s/")
+	if !ok || !channelName.MatchString(name) {
+		return "", false
+	}
+	return name, true
+}
+
+// ErrChannel is a channel page Kabootar cannot read.
+var ErrChannel = errors.New("cannot read the channel")
+
+// ChannelError says why a channel page cannot be read.
+type ChannelError struct{ Reason string }
+
+func (e *ChannelError) Error() string      { return "cannot read the channel: " + e.Reason }
+func (e *ChannelError) Is(target error) bool { return target == ErrChannel }
+
+// ChannelPage is one page of a channel's preview.
+type ChannelPage struct {
+	Title       string
+	Description string
+	Posts       []Post
+	// Before is the ID to ask for older posts with, 0 at the channel's start.
+	Before int64
+}
+
+// Post is one channel post.
+type Post struct {
+	Channel       string
+	ID            int64
+	HTML          string // the text's markup, unsanitised
+	Date          time.Time
+	Photos        []string
+	Video         string
+	PreviewURL    string
+	PreviewTitle  string
+	PreviewText   string
+	ForwardedFrom string
+	Author        string
+	Views         string
+}
+
+var backgroundURL = regexp.MustCompile(`background-image:\s*url\(['"]?([^'")]+)['"]?\)`)
+
+// ParseChannelPage reads a channel preview page. A page fetched from
+// finalURL outside /s/ is a disabled preview; a page without posts, or in a
+// layout Kabootar does not know, is an error, never an empty success.
+func ParseChannelPage(body []byte, finalURL string) (*ChannelPage, error) {
+	if u, err := url.Parse(finalURL); err == nil && !strings.HasPrefix(u.Path, "/s/") {
+		return nil, &ChannelError{Reason: "its web preview is disabled (Telegram sent " + u.Path + " instead of the preview); follow it through a bridge (telegram:NAME)"}
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+	if err != nil {
+		return nil, &ChannelError{Reason: "the page does not parse: " + err.Error()}
+	}
+	page := &ChannelPage{
+		Title:       strings.TrimSpace(doc.Find(".tgme_channel_info_header_title").First().Text()),
+		Description: strings.TrimSpace(doc.Find(".tgme_channel_info_description").First().Text()),
+	}
+	if b, ok := doc.Find("a.tme_messages_more[data-before]").Attr("data-before"); ok {
+		page.Before, _ = strconv.ParseInt(b, 10, 64)
+	}
+	doc.Find("div.tgme_widget_message[data-post]").Each(func(_ int, m *goquery.Selection) {
+		if p, ok := parsePost(m); ok {
+			page.Posts = append(page.Posts, p)
+		}
+	})
+	switch {
+	case len(page.Posts) > 0:
+		return page, nil
+	case page.Title == "" && doc.Find(".tgme_widget_message").Length() == 0:
+		return nil, &ChannelError{Reason: "the page is not in the layout Kabootar knows (Telegram may have changed it); please report it"}
+	default:
+		return nil, &ChannelError{Reason: "the channel shows no public posts"}
+	}
+}
+
+func parsePost(m *goquery.Selection) (Post, bool) {
+	dp, _ := m.Attr("data-post")
+	ch, idText, ok := strings.Cut(dp, "/")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return Post{}, false
+	}
+	p := Post{Channel: ch, ID: id}
+	if h, err := m.Find(".tgme_widget_message_text").First().Html(); err == nil {
+		p.HTML = strings.TrimSpace(h)
+	}
+	if dt, ok := m.Find("a.tgme_widget_message_date time[datetime]").Attr("datetime"); ok {
+		p.Date, _ = time.Parse(time.RFC3339, dt)
+	}
+	m.Find("a.tgme_widget_message_photo_wrap").Each(func(_ int, ph *goquery.Selection) {
+		if st, ok := ph.Attr("style"); ok {
+			if mm := backgroundURL.FindStringSubmatch(st); mm != nil {
+				p.Photos = append(p.Photos, mm[1])
+			}
+		}
+	})
+	p.Video, _ = m.Find("video.tgme_widget_message_video[src]").Attr("src")
+	lp := m.Find("a.tgme_widget_message_link_preview").First()
+	p.PreviewURL, _ = lp.Attr("href")
+	p.PreviewTitle = strings.TrimSpace(lp.Find(".link_preview_title").Text())
+	p.PreviewText = strings.TrimSpace(lp.Find(".link_preview_description").Text())
+	p.ForwardedFrom = strings.TrimSpace(m.Find(".tgme_widget_message_forwarded_from_name").First().Text())
+	p.Author = strings.TrimSpace(m.Find(".tgme_widget_message_from_author").First().Text())
+	p.Views = strings.TrimSpace(m.Find(".tgme_widget_message_views").First().Text())
+	return p, true
+}
+
+// postArticle turns a post into an article: its first line for a title,
+// its text, photos, video and link preview as sanitised content.
+func (p *Parser) postArticle(post Post) cache.Article {
+	var b strings.Builder
+	if post.ForwardedFrom != "" {
+		fmt.Fprintf(&b, "<p><i>%s</i></p>", escapeText("↪ "+post.ForwardedFrom))
+	}
+	if post.HTML != "" {
+		fmt.Fprintf(&b, `<div dir="auto">%s</div>`, post.HTML)
+	}
+	for _, ph := range post.Photos {
+		fmt.Fprintf(&b, `<p><img src="%s"></p>`, escapeText(ph))
+	}
+	if post.Video != "" {
+		fmt.Fprintf(&b, `<p><a href="%s">%s</a></p>`, escapeText(post.Video), escapeText("▶ video"))
+	}
+	if post.PreviewURL != "" {
+		fmt.Fprintf(&b, `<blockquote><a href="%s">%s</a><br>%s</blockquote>`, escapeText(post.PreviewURL),
+			escapeText(firstNonBlank(post.PreviewTitle, post.PreviewURL)), escapeText(post.PreviewText))
+	}
+	link := TelegramHost + "/" + post.Channel + "/" + strconv.FormatInt(post.ID, 10)
+	base, _ := url.Parse(link)
+	a := cache.Article{GUID: "tg:" + post.Channel + "/" + strconv.FormatInt(post.ID, 10), URL: link}
+	a.HTML, a.Text = finishHTML(p.policy.Sanitize(b.String()), base)
+	first, _, _ := strings.Cut(strings.TrimSpace(a.Text), "\n")
+	a.Title = firstWords(strings.TrimPrefix(first, "↪ "), 100)
+	if post.ForwardedFrom != "" {
+		// The first line is the forward's origin; the post's own comes next.
+		lines := strings.Split(a.Text, "\n")
+		if len(lines) > 1 {
+			a.Title = firstWords(lines[1], 100)
+		}
+	}
+	if a.Title == "" {
+		a.Title = fmt.Sprintf("%s #%d", post.Channel, post.ID)
+	}
+	a.Author = firstNonBlank(post.Author, post.ForwardedFrom)
+	if !post.Date.IsZero() {
+		a.Published = dateOf(&post.Date, nil, p.now())
+	}
+	a.Dir = direction(a.Title, a.Text)
+	a.PrepareSearch()
+	return a
+}
+
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
+
+func firstNonBlank(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,171 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/transport"
+)
+
+func TestParseChannel(t *testing.T) {
+	for in, want := range map[string]string{
+		"@azadinews": "azadinews", "https://t.me/azadinews": "azadinews", "https://t.me/s/azadinews": "azadinews",
+		"t.me/azadinews": "azadinews", "t.me/s/azadinews?before=10": "azadinews", "https://t.me/azadinews/1001": "azadinews",
+		"@ab": "", "@has space": "", "https://example.com/azadinews": "", "azadinews": "",
+	} {
+		got, ok := ParseChannel(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ParseChannel(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestParseChannelPage(t *testing.T) {
+	page, err := ParseChannelPage(readFixture(t, "tg-page1.html"), "https://t.me/s/azadinews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Title != "خبرنامه آزادی" || page.Description != "اخبار مستقل، هر روز" || page.Before != 1001 || len(page.Posts) != 3 {
+		t.Fatalf("page: %q %q before %d, %d posts", page.Title, page.Description, page.Before, len(page.Posts))
+	}
+	p := page.Posts[0]
+	if p.ID != 1001 || p.Channel != "azadinews" || len(p.Photos) != 1 || p.Photos[0] != "https://cdn4.telesco.pe/file/photo-1001.jpg" ||
+		p.Views != "120K" || p.Date.Format("2006-01-02T15:04") != "2026-11-20T08:15" {
+		t.Errorf("post 1001: %+v", p)
+	}
+	fwd := page.Posts[1]
+	if fwd.ForwardedFrom != "World News" || fwd.PreviewURL != "https://netblocks.example/reports/1" || fwd.PreviewTitle != "Internet disrupted in Iran" {
+		t.Errorf("forward: %+v", fwd)
+	}
+	if v := page.Posts[2]; v.Video != "https://cdn4.telesco.pe/file/video-1003.mp4" || v.Author != "مریم" {
+		t.Errorf("video post: %+v", v)
+	}
+
+	pr := testParser()
+	a := pr.postArticle(p)
+	if a.GUID != "tg:azadinews/1001" || a.URL != "https://t.me/azadinews/1001" || a.Title != "تجمع امروز در میدان آزادی برگزار شد." || a.Dir != "rtl" {
+		t.Errorf("article: %+v", a)
+	}
+	for _, want := range []string{`<img src="https://cdn4.telesco.pe/file/photo-1001.jpg">`, `href="https://news.example/1001"`, "<br"} {
+		if !strings.Contains(a.HTML, want) {
+			t.Errorf("article HTML lacks %s: %s", want, a.HTML)
+		}
+	}
+	for _, bad := range []string{"<script", "onclick", "alert"} {
+		if strings.Contains(a.HTML, bad) {
+			t.Errorf("article HTML keeps %s", bad)
+		}
+	}
+	f := pr.postArticle(fwd)
+	if f.Title != "Internet shutdown reported in several provinces." || f.Author != "World News" || !strings.Contains(f.HTML, "Internet disrupted in Iran") || f.Dir != "ltr" {
+		t.Errorf("forwarded article: %+v", f)
+	}
+}
+
+func TestChannelPageErrors(t *testing.T) {
+	tests := []struct {
+		name, file, url, want string
+	}{
+		{"preview disabled", "tg-page1.html", "https://t.me/azadinews", "preview is disabled"},
+		{"no posts", "tg-empty.html", "https://t.me/s/azadinews", "no public posts"},
+		{"layout changed", "tg-changed.html", "https://t.me/s/azadinews", "layout"},
+		{"not html", "atom.xml", "https://t.me/s/azadinews", "layout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseChannelPage(readFixture(t, tt.file), tt.url)
+			if !errors.Is(err, ErrChannel) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want ErrChannel saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// channelServer serves the fixtures as a channel's preview pages.
+func channelServer(t *testing.T, fs *feedServer, page1 []byte) {
+	fs.handle("/s/azadinews", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("before") {
+		case "":
+			w.Write(page1)
+		case "1001":
+			w.Write(readFixture(t, "tg-page0.html"))
+		case "998":
+			w.Write(readFixture(t, "tg-oldest.html"))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+func TestRefreshChannel(t *testing.T) {
+	fs := newFeedServer(t)
+	page1 := readFixture(t, "tg-page1.html")
+	channelServer(t, fs, page1)
+	e := newEnv(t)
+	id, _ := e.store.AddSource(context.Background(), cache.Source{Kind: cache.KindTelegram, URL: fs.URL + "/s/azadinews"})
+
+	res := e.refreshAll(t)[fs.URL+"/s/azadinews"]
+	if !res.OK || res.New != 7 || res.URLUsed != fs.URL+"/s/azadinews" || res.Route != transport.RouteDirect {
+		t.Fatalf("first refresh: %+v", res)
+	}
+	src, _ := e.store.Source(context.Background(), id)
+	if src.Name != "خبرنامه آزادی" || src.Cursor != "1003" {
+		t.Errorf("source after backfill: name %q cursor %q", src.Name, src.Cursor)
+	}
+	if got, _ := e.store.Articles(context.Background(), cache.Query{Search: "نخستین"}); len(got) != 1 {
+		t.Error("the channel's first post, three pages back, was not read")
+	}
+
+	// A new post: the next refresh reads one page and adds one article.
+	newer := strings.Replace(string(page1), `data-post="azadinews/1003"`, `data-post="azadinews/1004"`, 1)
+	channelServer(t, fs, []byte(newer))
+	res = e.refreshAll(t)[fs.URL+"/s/azadinews"]
+	if !res.OK || res.New != 1 {
+		t.Errorf("second refresh: %+v", res)
+	}
+	src, _ = e.store.Source(context.Background(), id)
+	if src.Cursor != "1004" {
+		t.Errorf("cursor %q after the new post", src.Cursor)
+	}
+}
+
+func TestRefreshChannelBackfillLimit(t *testing.T) {
+	fs := newFeedServer(t)
+	channelServer(t, fs, readFixture(t, "tg-page1.html"))
+	e := newEnv(t)
+	e.r.Backfill = 3
+	e.store.AddSource(context.Background(), cache.Source{Kind: cache.KindTelegram, URL: fs.URL + "/s/azadinews"})
+	if res := e.refreshAll(t)[fs.URL+"/s/azadinews"]; !res.OK || res.New != 3 {
+		t.Errorf("backfill of 3: %+v", res)
+	}
+}
+
+func TestRefreshChannelMirrorAndDisabled(t *testing.T) {
+	fs := newFeedServer(t)
+	channelServer(t, fs, readFixture(t, "tg-page1.html"))
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	e := newEnv(t)
+	e.store.AddSource(context.Background(), cache.Source{Kind: cache.KindTelegram, URL: deadURL + "/s/azadinews", Mirrors: []string{fs.URL}})
+	res := e.refreshAll(t)[deadURL+"/s/azadinews"]
+	if !res.OK || res.URLUsed != fs.URL+"/s/azadinews" || res.New != 7 {
+		t.Fatalf("mirror did not take over: %+v", res)
+	}
+
+	// Telegram sends a channel without a preview to its plain page.
+	fs2 := newFeedServer(t)
+	fs2.handle("/s/closedchan", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/closedchan", http.StatusFound) })
+	fs2.handle("/closedchan", serveBytes([]byte("<html><body>channel</body></html>")))
+	e2 := newEnv(t)
+	e2.store.AddSource(context.Background(), cache.Source{Kind: cache.KindTelegram, URL: fs2.URL + "/s/closedchan"})
+	res = e2.refreshAll(t)[fs2.URL+"/s/closedchan"]
+	if res.OK || !strings.Contains(res.Err.Error(), "preview is disabled") {
+		t.Errorf("disabled preview: %+v", res)
+	}
+}
