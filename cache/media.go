@@ -254,4 +254,3 @@ func (s *Store) SetFullText(ctx context.Context, sourceID int64, on bool) error 
 		return err
 	})
 }
-

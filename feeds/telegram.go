@@ -77,7 +77,7 @@ var ErrChannel = errors.New("cannot read the channel")
 // ChannelError says why a channel page cannot be read.
 type ChannelError struct{ Reason string }
 
-func (e *ChannelError) Error() string      { return "cannot read the channel: " + e.Reason }
+func (e *ChannelError) Error() string        { return "cannot read the channel: " + e.Reason }
 func (e *ChannelError) Is(target error) bool { return target == ErrChannel }
 
 // ChannelPage is one page of a channel's preview.
