@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,13 +27,20 @@ type opmlDoc struct {
 }
 
 type opmlOutline struct {
-	Text     string        `xml:"text,attr"`
-	Title    string        `xml:"title,attr,omitempty"`
-	Type     string        `xml:"type,attr,omitempty"`
-	XMLURL   string        `xml:"xmlUrl,attr,omitempty"`
-	HTMLURL  string        `xml:"htmlUrl,attr,omitempty"`
+	Text    string `xml:"text,attr"`
+	Title   string `xml:"title,attr,omitempty"`
+	Type    string `xml:"type,attr,omitempty"`
+	XMLURL  string `xml:"xmlUrl,attr,omitempty"`
+	HTMLURL string `xml:"htmlUrl,attr,omitempty"`
+	// Mirrors are a source's other addresses, space-separated, so that a
+	// list passed from one reader to another keeps its ways around blocks.
+	// The namespace's last path element gives encoding/xml the prefix
+	// kabootar:, as in kabootar:mirrors.
+	Mirrors  string        `xml:"https://github.com/kabootar/kabootar mirrors,attr,omitempty"`
 	Outlines []opmlOutline `xml:"outline"`
 }
+
+var bridgeSource = regexp.MustCompile(`^[a-z]+:@?[A-Za-z0-9_.]{1,64}$`)
 
 // ErrBadOPML is a file that is not a readable OPML subscription list.
 var ErrBadOPML = errors.New("not a readable OPML file")
@@ -59,15 +67,36 @@ func ReadOPML(r io.Reader) ([]cache.Source, error) {
 	walk = func(os []opmlOutline) error {
 		for _, o := range os {
 			if o.XMLURL != "" {
-				u, err := NormalizeURL(o.XMLURL)
-				if err != nil {
-					return fmt.Errorf("%w: outline %q: %v", ErrBadOPML, o.Text, err)
+				kind := cache.KindFeed
+				u := strings.TrimSpace(o.XMLURL)
+				switch strings.ToLower(o.Type) {
+				case cache.KindBridge:
+					kind = cache.KindBridge
+					if !bridgeSource.MatchString(u) {
+						return fmt.Errorf("%w: outline %q: %q is not a bridge source", ErrBadOPML, o.Text, u)
+					}
+				case cache.KindTelegram:
+					kind = cache.KindTelegram
+					fallthrough
+				default:
+					var err error
+					if u, err = NormalizeURL(u); err != nil {
+						return fmt.Errorf("%w: outline %q: %v", ErrBadOPML, o.Text, err)
+					}
+				}
+				var mirrors []string
+				for _, m := range strings.Fields(o.Mirrors) {
+					mu, err := NormalizeURL(m)
+					if err != nil {
+						return fmt.Errorf("%w: outline %q: mirror: %v", ErrBadOPML, o.Text, err)
+					}
+					mirrors = append(mirrors, mu)
 				}
 				name := o.Title
 				if name == "" {
 					name = o.Text
 				}
-				out = append(out, cache.Source{Kind: cache.KindFeed, URL: u, Name: strings.TrimSpace(name), SiteURL: o.HTMLURL})
+				out = append(out, cache.Source{Kind: kind, URL: u, Name: strings.TrimSpace(name), SiteURL: o.HTMLURL, Mirrors: mirrors})
 			}
 			if err := walk(o.Outlines); err != nil {
 				return err
@@ -96,7 +125,8 @@ func WriteOPML(w io.Writer, sources []cache.Source, now time.Time) error {
 		if s.Kind != cache.KindFeed {
 			typ = s.Kind
 		}
-		doc.Body = append(doc.Body, opmlOutline{Text: name, Title: name, Type: typ, XMLURL: s.URL, HTMLURL: s.SiteURL})
+		doc.Body = append(doc.Body, opmlOutline{Text: name, Title: name, Type: typ, XMLURL: s.URL, HTMLURL: s.SiteURL,
+			Mirrors: strings.Join(s.Mirrors, " ")})
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

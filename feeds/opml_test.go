@@ -59,3 +59,27 @@ func TestWriteOPMLKinds(t *testing.T) {
 		t.Error(buf.String())
 	}
 }
+
+func TestOPMLCarriesMirrorsAndKinds(t *testing.T) {
+	srcs := []cache.Source{
+		{Kind: cache.KindFeed, URL: "https://news.example/feed", Name: "News", Mirrors: []string{"https://mirror.example/feed", "https://cdn.example/news/feed"}},
+		{Kind: cache.KindTelegram, URL: "https://t.me/s/azadinews", Name: "آزادی", Mirrors: []string{"https://tg.example"}},
+		{Kind: cache.KindBridge, URL: "instagram:someone", Name: "someone"},
+	}
+	var buf bytes.Buffer
+	if err := WriteOPML(&buf, srcs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `kabootar:mirrors="https://mirror.example/feed https://cdn.example/news/feed"`) {
+		t.Errorf("no kabootar:mirrors attribute:\n%s", buf.String())
+	}
+	got, err := ReadOPML(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range srcs {
+		if got[i].Kind != srcs[i].Kind || got[i].URL != srcs[i].URL || strings.Join(got[i].Mirrors, " ") != strings.Join(srcs[i].Mirrors, " ") {
+			t.Errorf("round trip: %+v, want %+v", got[i], srcs[i])
+		}
+	}
+}

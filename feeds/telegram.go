@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/transport"
 )
 
 // Telegram public channels are read from their web preview,
@@ -228,4 +230,29 @@ func firstNonBlank(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// FindChannel checks that a channel's preview can be read, on host or its
+// mirrors, and returns the source to follow. A channel Telegram will not
+// show (a disabled preview, no posts) is an error; one that cannot be
+// reached now is returned with Unreachable set.
+func (p *Parser) FindChannel(ctx context.Context, f Fetcher, host, channel string, mirrors []string) (Found, error) {
+	u := ChannelURL(host, channel, 0)
+	req := &transport.Request{URL: u, Accept: "text/html", Check: func(r *transport.Response) error {
+		page, err := ParseChannelPage(r.Body, r.FinalURL)
+		r.Parsed = page
+		return err
+	}}
+	for _, m := range mirrors {
+		req.Alternatives = append(req.Alternatives, ChannelURL(m, channel, 0))
+	}
+	resp, err := f.Fetch(ctx, req)
+	if err != nil {
+		if errors.Is(err, ErrChannel) {
+			return Found{}, fmt.Errorf("@%s: %w", channel, err)
+		}
+		return Found{URL: u, Unreachable: err}, nil
+	}
+	page := resp.Parsed.(*ChannelPage)
+	return Found{URL: u, Title: page.Title, SiteURL: strings.TrimSuffix(host, "/") + "/" + channel}, nil
 }

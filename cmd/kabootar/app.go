@@ -80,6 +80,11 @@ func (c *cli) client(ctx context.Context, st *cache.Store) (*transport.Client, e
 	}), nil
 }
 
-func (c *cli) refresher(store *cache.Store, client *transport.Client) *feeds.Refresher {
-	return &feeds.Refresher{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log}
+func (c *cli) refresher(ctx context.Context, store *cache.Store, client *transport.Client) (*feeds.Refresher, error) {
+	bases, tpl, err := c.bridgeSettings(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	return &feeds.Refresher{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log,
+		Expand: func(src cache.Source) ([]string, error) { return expand(bases, tpl, src.URL) }}, nil
 }

@@ -126,6 +126,25 @@ func (c *cli) show(ctx context.Context, args []string) error {
 		text = a.Summary
 	}
 	fmt.Fprintln(c.stdout, text)
+	media, err := store.ArticleMedia(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if len(media) > 0 {
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintln(c.stdout, "Images:")
+		for _, m := range media {
+			state := fmt.Sprintf("saved, %d KB", (m.Size+1023)/1024)
+			if !m.Cached {
+				state = "not saved: " + firstNonEmpty(m.Error, "not fetched yet")
+			}
+			fmt.Fprintf(c.stdout, "  %s (%s)\n", m.URL, state)
+		}
+		// Reading it keeps its images over those nobody opened.
+		if err := store.TouchArticleMedia(ctx, a.ID); err != nil {
+			c.log.Warn("could not mark the images read", "err", err)
+		}
+	}
 	return nil
 }
 

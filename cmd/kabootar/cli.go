@@ -48,7 +48,7 @@ const usage = `Kabootar: a news reader that gets through.
 
 Usage:
   kabootar [--data DIR]                      open the window
-  kabootar [--data DIR] sources add URL [--name N] [--mirror URL]...
+  kabootar [--data DIR] sources add URL|@channel|instagram:NAME|x:NAME|telegram:NAME [--name N] [--mirror URL]... [--full-text]
   kabootar [--data DIR] sources list [--json]
   kabootar [--data DIR] sources remove ID
   kabootar [--data DIR] refresh [--json]
@@ -58,6 +58,7 @@ Usage:
   kabootar [--data DIR] transport set [--mode auto|direct|proxy] [--proxy URL|off]... [--doh URL|off|default]... [--trust CIDR|off]...
   kabootar [--data DIR] transport show [--json]
   kabootar [--data DIR] diagnose URL [--json]
+  kabootar [--data DIR] bridges list | bridges add URL | bridges remove URL
   kabootar --version
 
 Options for every command:
@@ -148,6 +149,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.transport(ctx, rest)
 	case "diagnose":
 		return c.diagnose(ctx, rest)
+	case "bridges":
+		return c.bridges(ctx, rest)
 	case "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

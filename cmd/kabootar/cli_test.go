@@ -20,6 +20,7 @@ import (
 type kb struct {
 	t    *testing.T
 	data string
+	env  map[string]string
 }
 
 // newKB is a data directory of its own, with DNS-over-HTTPS off: a test
@@ -34,8 +35,13 @@ func (k *kb) run(args ...string) (code int, stdout, stderr string) {
 	k.t.Helper()
 	var out, errb bytes.Buffer
 	env := func(key string) string {
-		if key == "KABOOTAR_DATA" {
+		switch {
+		case key == "KABOOTAR_DATA":
 			return k.data
+		case k.env[key] != "":
+			return k.env[key]
+		case key == "KABOOTAR_TELEGRAM":
+			return "http://127.0.0.1:1" // never t.me from a test
 		}
 		return ""
 	}
@@ -376,7 +382,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"frobnicate"}, 2, ""},
 		{[]string{"sources"}, 2, ""},
 		{[]string{"sources", "add"}, 2, ""},
-		{[]string{"sources", "add", "@channel"}, 2, ""},
+		{[]string{"sources", "add", "@ab"}, 2, ""},
+		{[]string{"sources", "add", "instagram:bad name"}, 2, ""},
+		{[]string{"sources", "add", "instagram:someone"}, 2, ""}, // no bridge configured
 		{[]string{"articles", "--limit", "0"}, 2, ""},
 		{[]string{"articles", "--bogus"}, 2, ""},
 		{[]string{"opml", "import"}, 2, ""},

@@ -14,6 +14,14 @@ type verdictJSON struct {
 	Verdict string `json:"verdict"`
 }
 
+type mediaJSON struct {
+	Articles int `json:"articles"`
+	Images   int `json:"images"`
+	Failed   int `json:"failed"`
+	FullText int `json:"full_text"`
+	Evicted  int `json:"evicted"`
+}
+
 type refreshJSON struct {
 	ID          int64         `json:"id"`
 	URL         string        `json:"url"`
@@ -68,13 +76,24 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		// People see each source as it finishes, not all at the end.
 		progress = func(p feeds.Progress) { c.printResult(p.Result) }
 	}
-	results := c.refresher(store, client).Refresh(ctx, sources, progress)
+	ref, err := c.refresher(ctx, store, client)
+	if err != nil {
+		return err
+	}
+	results := ref.Refresh(ctx, sources, progress)
+	// Then what the new articles need offline: images, full text.
+	off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
+	media, mediaErr := off.Run(ctx)
+	if mediaErr != nil {
+		c.log.Warn("storing media for offline reading failed", "err", mediaErr)
+	}
 
 	failed, fresh := 0, 0
 	out := struct {
 		Sources []refreshJSON `json:"sources"`
 		// Offline: every source failed and no attempt got any answer.
-		Offline bool `json:"offline"`
+		Offline bool      `json:"offline"`
+		Media   mediaJSON `json:"media"`
 	}{Sources: []refreshJSON{}}
 	offline := len(results) > 0
 	for _, r := range results {
@@ -88,12 +107,16 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		out.Sources = append(out.Sources, toRefreshJSON(r))
 	}
 	out.Offline = offline
+	out.Media = mediaJSON{Articles: media.Articles, Images: media.Images, Failed: media.Failed, FullText: media.FullText, Evicted: media.Evicted}
 	if *asJSON {
 		if err := c.printJSON(out); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(c.stdout, "%d sources refreshed, %d failed, %d new articles.\n", len(results)-failed, failed, fresh)
+		if media.Images+media.Failed+media.FullText > 0 {
+			fmt.Fprintf(c.stdout, "Saved for offline reading: %d images (%d could not be fetched), %d full texts.\n", media.Images, media.Failed, media.FullText)
+		}
 		if offline {
 			fmt.Fprintln(c.stdout, "Nothing answered on any route: you seem to be offline, or everything is cut.\n"+
 				"What was saved is still here to read (kabootar articles). If you have a proxy, add it: kabootar transport set --proxy URL.")

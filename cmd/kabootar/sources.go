@@ -42,6 +42,7 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 	var mirrors stringList
 	fs.Var(&mirrors, "mirror", "another URL serving the same feed")
 	starter := fs.String("starter", "", "add the starter sources of a language")
+	fullText := fs.Bool("full-text", false, "fetch each article's page and keep its full text")
 	rest, err := parseInterleaved(fs, args, false)
 	if err != nil {
 		return err
@@ -52,13 +53,24 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 	if err := needArgs("sources add", rest, 1, "one URL"); err != nil {
 		return err
 	}
-	input := rest[0]
-	if strings.HasPrefix(input, "@") || strings.HasPrefix(input, "instagram:") || strings.HasPrefix(input, "x:") ||
-		strings.Contains(input, "t.me/") {
-		return usagef("%q: Telegram, Instagram and X sources are not supported by this version yet; add a feed URL", input)
-	}
-	if _, err := feeds.NormalizeURL(input); err != nil {
-		return usagef("%v", err)
+	input := strings.TrimSpace(rest[0])
+	kind := cache.KindFeed
+	channel, isChannel := feeds.ParseChannel(input)
+	bridgeKind, account, isBridge := parseBridgeSource(input)
+	switch {
+	case isChannel:
+		kind = cache.KindTelegram
+	case isBridge:
+		kind = cache.KindBridge
+		if !bridgeAccount.MatchString(account) {
+			return usagef("%q: %q is not an account name", input, account)
+		}
+	case strings.HasPrefix(input, "@") || strings.Contains(input, "t.me/"):
+		return usagef("%q is not a Telegram channel: a public channel is @name (5 to 32 letters, digits or _)", input)
+	default:
+		if _, err := feeds.NormalizeURL(input); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	var ms []string
 	for _, m := range mirrors {
@@ -80,13 +92,27 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 	}
 	defer client.Close()
 
-	found, err := feeds.NewParser().Find(ctx, client, input)
+	var found feeds.Found
+	switch kind {
+	case cache.KindTelegram:
+		found, err = feeds.NewParser().FindChannel(ctx, client, c.telegramHost(), channel, ms)
+	case cache.KindBridge:
+		found = feeds.Found{URL: bridgeKind + ":" + account}
+		if _, err = c.expandBridge(ctx, store, found.URL); err != nil {
+			return err
+		}
+	default:
+		found, err = feeds.NewParser().Find(ctx, client, input)
+	}
 	if err != nil {
 		return fmt.Errorf("nothing added: %w", err)
 	}
-	src := cache.Source{Kind: cache.KindFeed, URL: found.URL, Name: *name, SiteURL: found.SiteURL, Mirrors: ms}
+	src := cache.Source{Kind: kind, URL: found.URL, Name: *name, SiteURL: found.SiteURL, Mirrors: ms, FullText: *fullText}
 	if src.Name == "" {
 		src.Name = found.Title
+	}
+	if src.Name == "" && kind == cache.KindBridge {
+		src.Name = found.URL
 	}
 	id, err := store.AddSource(ctx, src)
 	if errors.Is(err, cache.ErrExists) {
@@ -100,7 +126,7 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 		label = found.URL
 	}
 	fmt.Fprintf(c.stdout, "Added %d: %s\n", id, label)
-	if found.URL != strings.TrimSpace(input) {
+	if found.URL != strings.TrimSpace(input) && kind == cache.KindFeed {
 		fmt.Fprintf(c.stdout, "  feed: %s\n", found.URL)
 	}
 	if found.Unreachable != nil {
