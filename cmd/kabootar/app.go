@@ -7,12 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 	"github.com/kabootar/kabootar/transport"
 )
+
+// settingBackfill is how many posts a channel's first refresh reads back.
+const settingBackfill = "telegram.backfill"
 
 var (
 	errDataDir  = errors.New("data directory")
@@ -85,6 +89,14 @@ func (c *cli) refresher(ctx context.Context, store *cache.Store, client *transpo
 	if err != nil {
 		return nil, err
 	}
-	return &feeds.Refresher{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log,
+	backfill := 0
+	if v, ok, err := store.Setting(ctx, settingBackfill); err != nil {
+		return nil, err
+	} else if ok {
+		if backfill, err = strconv.Atoi(v); err != nil || backfill < 1 {
+			return nil, fmt.Errorf("%w: setting %s: %q is not a positive number", errSettings, settingBackfill, v)
+		}
+	}
+	return &feeds.Refresher{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log, Backfill: backfill,
 		Expand: func(src cache.Source) ([]string, error) { return expand(bases, tpl, src.URL) }}, nil
 }
