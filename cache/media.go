@@ -133,14 +133,23 @@ func (s *Store) TouchArticleMedia(ctx context.Context, articleID int64) error {
 	})
 }
 
-// MediaDone marks an article's media as tried, and the article complete
-// offline when every one is stored.
-func (s *Store) MediaDone(ctx context.Context, articleID int64) error {
+// MediaDone marks articles' media as tried, and each article complete
+// offline when every one of its media is stored: one transaction for all.
+func (s *Store) MediaDone(ctx context.Context, articleIDs ...int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
+		st, err := tx.PrepareContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
 			SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
-			WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`, articleID)
-		return err
+			WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range articleIDs {
+			if _, err := st.ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -26,7 +26,7 @@ type OfflineStore interface {
 	LinkMedia(ctx context.Context, articleID int64, url string) error
 	PutMedia(ctx context.Context, articleID int64, m cache.Media) error
 	MediaFailed(ctx context.Context, articleID int64, url, reason string) error
-	MediaDone(ctx context.Context, articleID int64) error
+	MediaDone(ctx context.Context, articleIDs ...int64) error
 	SetArticleContent(ctx context.Context, id int64, html, text string) error
 	EnforceMediaBudget(ctx context.Context) (int, error)
 }
@@ -68,6 +68,7 @@ func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
 		jobs := make(chan cache.Pending)
 		var wg sync.WaitGroup
 		var firstErr error
+		var done []int64
 		for range min(conc, len(batch)) {
 			wg.Go(func() {
 				for p := range jobs {
@@ -79,6 +80,9 @@ func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
 					st.FullText += s.FullText
 					if err != nil && firstErr == nil {
 						firstErr = err
+					}
+					if err == nil {
+						done = append(done, p.ID)
 					}
 					mu.Unlock()
 				}
@@ -92,6 +96,11 @@ func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
 		if firstErr != nil {
 			return st, firstErr // the cache failed: stop rather than loop
 		}
+		// One transaction for the batch: a refresh of thousands of
+		// articles without images writes next to nothing here.
+		if err := o.Store.MediaDone(ctx, done...); err != nil {
+			return st, err
+		}
 	}
 	n, err := o.Store.EnforceMediaBudget(ctx)
 	st.Evicted = n
@@ -100,7 +109,7 @@ func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
 
 // article does one article: full text first (its images count too), then
 // every image. Errors of the network are recorded per image; an error is
-// returned only when the cache fails.
+// returned only when the cache fails. Run marks it done.
 func (o *Offliner) article(ctx context.Context, p cache.Pending) (OfflineStats, error) {
 	var st OfflineStats
 	content := p.HTML
@@ -147,7 +156,7 @@ func (o *Offliner) article(ctx context.Context, p cache.Pending) (OfflineStats, 
 		}
 		st.Images++
 	}
-	return st, o.Store.MediaDone(ctx, p.ID)
+	return st, nil
 }
 
 func (o *Offliner) maxPerPost() int {
