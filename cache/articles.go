@@ -34,6 +34,10 @@ type Article struct {
 	Text    string
 	Summary string
 	Dir     string // "rtl" or "ltr"
+	// HasImages says the HTML shows images, to fetch for offline reading.
+	// An article without (from a source not kept in full text) needs
+	// nothing more and is complete offline as stored.
+	HasImages bool
 
 	Read            bool
 	Starred         bool
@@ -223,10 +227,14 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 		st **sql.Stmt
 		q  string
 	}{
-		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key,
+				media_tried, offline_complete)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+				(SELECT NOT (? OR full_text) FROM sources WHERE id = ?), (SELECT NOT (? OR full_text) FROM sources WHERE id = ?))`},
 		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
-			html = ?, summary = ?, dir = ?, hash = ?, search_key = ? WHERE id = ?`},
+			html = ?, summary = ?, dir = ?, hash = ?, search_key = ?,
+			media_tried = (SELECT NOT (? OR full_text) FROM sources WHERE id = ?),
+			offline_complete = offline_complete AND NOT ? WHERE id = ?`},
 		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
 		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
@@ -272,7 +280,8 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		k = known{hash: h, published: published.Unix()}
 		err := withSearchKey(published.Unix(), h, func(key int64) error {
 			r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
-				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key)
+				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
+				a.HasImages, sourceID, a.HasImages, sourceID)
 			if err != nil {
 				return err
 			}
@@ -302,7 +311,7 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 	}
 	update := func(key int64) error {
 		_, err := u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
-			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, k.id)
+			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, a.HasImages, sourceID, a.HasImages, k.id)
 		return err
 	}
 	if k.key != 0 {

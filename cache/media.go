@@ -165,7 +165,7 @@ type Pending struct {
 
 // PendingMedia returns up to limit articles whose media were not tried.
 func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text FROM articles a
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text FROM articles a INDEXED BY articles_media_pending
 		JOIN sources s ON s.id = a.source_id WHERE a.media_tried = 0 ORDER BY a.id LIMIT ?`, limit)
 	if err != nil {
 		return nil, classify(err)

@@ -16,9 +16,14 @@ func TestMediaDedupeCompleteAndBudget(t *testing.T) {
 	id := addFeed(t, s, "https://x/feed")
 	var arts []Article
 	for i := range 4 {
-		arts = append(arts, Article{GUID: fmt.Sprint(i), Title: fmt.Sprint("a", i)})
+		arts = append(arts, Article{GUID: fmt.Sprint(i), Title: fmt.Sprint("a", i), HasImages: true})
 	}
+	// One without images: nothing to fetch, complete offline as stored.
+	arts = append(arts, Article{GUID: "plain", Title: "plain text"})
 	s.SaveFetch(ctx, id, &Fetched{Articles: arts})
+	if got, _ := s.Articles(ctx, Query{Search: "plain"}); len(got) != 1 || !got[0].OfflineComplete {
+		t.Errorf("an article without images is not complete offline: %+v", got)
+	}
 	pend, _ := s.PendingMedia(ctx, 10)
 	if len(pend) != 4 {
 		t.Fatalf("%d pending", len(pend))

@@ -130,6 +130,8 @@ ALTER TABLE media ADD COLUMN hash TEXT REFERENCES blobs(hash) ON DELETE SET NULL
 CREATE INDEX media_hash ON media(hash);
 -- Articles whose media have been tried (offline_complete says whether all came).
 ALTER TABLE articles ADD COLUMN media_tried INTEGER NOT NULL DEFAULT 0;
+-- The articles still to do, found without reading the others.
+CREATE INDEX articles_media_pending ON articles(id) WHERE media_tried = 0;
 `,
 }
 

@@ -39,8 +39,14 @@ var blockElems = map[atom.Atom]bool{
 // other whitespace collapsed). Tags without links are copied as they are;
 // it runs on every article, so it allocates little.
 func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
+	htmlOut, text, _ = walkHTML(clean, base)
+	return htmlOut, text
+}
+
+// walkHTML is finishHTML, also saying whether the HTML shows an image.
+func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool) {
 	if clean == "" {
-		return "", ""
+		return "", "", false
 	}
 	out := make([]byte, 0, len(clean)+len(clean)/8)
 	txt := make([]byte, 0, len(clean)/2)
@@ -56,7 +62,7 @@ func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return string(out), strings.TrimSpace(string(txt))
+			return string(out), strings.TrimSpace(string(txt)), hasImage
 		case html.TextToken:
 			raw := z.Raw()
 			out = append(out, raw...)
@@ -96,6 +102,7 @@ func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
 			if blockElems[a] {
 				newline()
 			}
+			hasImage = hasImage || a == atom.Img
 			if base == nil || !hasAttr || (a != atom.A && a != atom.Img) {
 				out = append(out, raw...)
 				continue

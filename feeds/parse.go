@@ -121,7 +121,7 @@ func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now ti
 	if strings.TrimSpace(content) == "" {
 		content = it.Description
 	}
-	a.HTML, a.Text = finishHTML(p.policy.Sanitize(content), base)
+	a.HTML, a.Text, a.HasImages = walkHTML(p.policy.Sanitize(content), base)
 	a.Title = plainText(it.Title)
 	if a.Title == "" {
 		a.Title = firstWords(a.Text, 80)
