@@ -17,7 +17,7 @@ import (
 // previewServer serves a channel's preview pages, and the photo they show,
 // as t.me would.
 func previewServer(t *testing.T) *httptest.Server {
-	read := func(n string) []byte { b, _ := os.ReadFile(filepath.Join("testdata", n)); return b }
+	read := func(n string) []byte { b, _ := os.ReadFile(filepath.Join(fixtures, n)); return b }
 	var pic bytes.Buffer
 	png.Encode(&pic, image.NewRGBA(image.Rect(0, 0, 2, 2)))
 	var srv *httptest.Server

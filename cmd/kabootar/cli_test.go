@@ -16,6 +16,9 @@ import (
 	"testing"
 )
 
+// fixtures are shared with the feeds package, which they mostly test.
+const fixtures = "../../feeds/testdata"
+
 // kb runs the command line in-process against one data directory.
 type kb struct {
 	t    *testing.T
@@ -78,7 +81,7 @@ type newsServer struct {
 
 func newNewsServer(t *testing.T) *newsServer {
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile(filepath.Join(fixtures, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +292,7 @@ func TestBadInputsLoseNothing(t *testing.T) {
 		}
 	})
 	t.Run("corrupt OPML", func(t *testing.T) {
-		code, _, errs := k.run("opml", "import", filepath.Join("testdata", "broken.opml"))
+		code, _, errs := k.run("opml", "import", filepath.Join(fixtures, "broken.opml"))
 		if code != 1 || !strings.Contains(errs, "nothing was imported") {
 			t.Errorf("exit %d, %s", code, errs)
 		}
