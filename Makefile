@@ -4,8 +4,13 @@ GO      ?= go
 BIN     := bin/kabootar
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
-# Packages without the window, for the race detector.
+# Packages for the race detector (the ui package's tests drive Fyne's test
+# driver, whose objects are shared with the test goroutine by design).
 CORE_PKGS := ./cache/... ./feeds/... ./transport/... ./cmd/...
+# The window changes widgets only through fyne.Do (FyneApp.toml migrations).
+export GOFLAGS := $(GOFLAGS) -tags=migrated_fynedo
+# Fyne reads the locale; C is not one it knows.
+export LANG := en_US.UTF-8
 
 .PHONY: build run test test-deps deps vet lint bench lab clean
 

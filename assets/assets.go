@@ -1,11 +1,26 @@
-// Package assets holds what Kabootar ships inside its binary: the icon now;
-// fonts, default sources and translations as the window and first-run
-// issues add them.
+// Package assets holds what Kabootar ships inside its binary: the icon,
+// the Vazirmatn font and the window's translations; default sources come
+// with the first-run issue.
 package assets
 
-import _ "embed"
+import "embed"
 
 // Icon is the application icon, 512x512 PNG.
 //
 //go:embed icon.png
 var Icon []byte
+
+// Vazirmatn, by Saber Rastikerdar (SIL Open Font License 1.1, see
+// fonts/Vazirmatn-OFL.txt): a Persian font with Latin, so that Persian
+// reads well on machines without a Persian font.
+var (
+	//go:embed fonts/Vazirmatn-Regular.ttf
+	FontRegular []byte
+	//go:embed fonts/Vazirmatn-Bold.ttf
+	FontBold []byte
+)
+
+// Lang holds the window's translations, lang/<locale>.json.
+//
+//go:embed lang/*.json
+var Lang embed.FS

@@ -166,8 +166,10 @@ func plainText(s string) string {
 	return strings.Join(strings.Fields(t), " ")
 }
 
-// direction is "rtl" when the first strongly directional character of the
+// Direction is "rtl" when the first strongly directional character of the
 // texts is right-to-left (Persian, Arabic, Hebrew…), else "ltr".
+func Direction(texts ...string) string { return direction(texts...) }
+
 func direction(texts ...string) string {
 	for _, s := range texts {
 		for _, r := range s {

@@ -10,7 +10,9 @@ want=(gcc pkg-config)
 case "${1:-build}" in
   build) want+=(libgl1-mesa-dev xorg-dev) ;;
   # Real proxies for the integration tests; the censorship lab's tools.
-  test) want+=(microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
+  # The window's GL libraries (the tests build the binary), real proxies
+  # for the integration tests, the censorship lab's tools.
+  test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
   bench) want+=(newsboat) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

@@ -158,14 +158,6 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	return usagef("unknown command %q", cmd)
 }
 
-// window opens the desktop window. It comes with the window issue; until
-// then the command line's help is shown.
-func (c *cli) window(context.Context) error {
-	fmt.Fprint(c.stdout, usage)
-	fmt.Fprintln(c.stdout, "\nThe window is not part of this version yet; use the commands above.")
-	return nil
-}
-
 // flags is a FlagSet with the options every command takes.
 func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2/app"
+
+	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/ui"
+)
+
+// window opens Kabootar's window over the data directory.
+func (c *cli) window(ctx context.Context) error {
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	client, err := c.client(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ref, err := c.refresher(ctx, store, client)
+	if err != nil {
+		return err
+	}
+	a := app.NewWithID("org.kabootar.kabootar")
+	if err := ui.LoadTranslations(); err != nil {
+		c.log.Warn("translations", "err", err)
+	}
+	w := ui.New(a, ui.Deps{
+		Library:  store,
+		Interval: feeds.DefaultInterval,
+		Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+			srcs, err := store.Sources(ctx)
+			if err != nil {
+				return nil
+			}
+			results := ref.Refresh(ctx, srcs, progress)
+			off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
+			if _, err := off.Run(ctx); err != nil {
+				c.log.Warn("storing media for offline reading failed", "err", err)
+			}
+			return results
+		},
+		AddSource: func(ctx context.Context, input string) error {
+			// The same path as `kabootar sources add`, output to the log.
+			var out strings.Builder
+			sub := &cli{stdout: &out, stderr: &out, getenv: c.getenv, dataDir: c.dataDir, verbose: c.verbose, log: c.log}
+			if err := sub.sourcesAdd(ctx, []string{input}); err != nil {
+				return fmt.Errorf("%s", strings.TrimSpace(strings.TrimPrefix(errText(err, &out), "kabootar: ")))
+			}
+			return nil
+		},
+	})
+	w.Start(ctx)
+	w.Window().ShowAndRun()
+	return nil
+}
+
+// errText is the message of a command's error, or what it printed.
+func errText(err error, out *strings.Builder) string {
+	if fe, ok := err.(*failedError); ok && fe.msg != "" {
+		return fe.msg
+	}
+	if s := strings.TrimSpace(out.String()); s != "" && err.Error() == "" {
+		return s
+	}
+	return err.Error()
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+func TestBlocks(t *testing.T) {
+	bs := blocks(`<h2>تیتر</h2><p dir="rtl">متن <b>مهم</b> با <a href="https://news.example/1">پیوند</a> و ادامه.</p><img src="https://news.example/a.jpg"><p>English <a href="https://e.example/">link</a></p>`)
+	if len(bs) != 4 {
+		t.Fatalf("%d blocks: %+v", len(bs), bs)
+	}
+	if !bs[0].head || bs[1].text != "متن مهم با پیوند و ادامه." || len(bs[1].links) != 1 || bs[1].links[0].url != "https://news.example/1" {
+		t.Errorf("paragraph: %+v", bs[1])
+	}
+	if bs[2].image != "https://news.example/a.jpg" || bs[3].text != "English link" {
+		t.Errorf("blocks: %+v", bs)
+	}
+}
+
+// TestRTLParagraphWithLink renders a Persian paragraph holding a link: it
+// must stay one run, aligned right, with its words in order, and the link
+// must follow it, aligned right too; an English paragraph stays left.
+func TestRTLParagraphWithLink(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newTheme())
+	segs := segments(blocks(`<p>خبر <a href="https://news.example/1">گزارش کامل</a> را بخوانید</p><p>English text</p>`), func(string) fyne.Resource { return nil })
+	rt := widget.NewRichText(segs...)
+	w := test.NewTempWindow(t, rt)
+	w.Resize(fyne.NewSize(600, 300))
+
+	var texts []*canvas.Text
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if tx, ok := o.(*canvas.Text); ok && strings.TrimSpace(tx.Text) != "" {
+			texts = append(texts, tx)
+		}
+	}
+	if len(texts) != 3 {
+		t.Fatalf("%d text runs: want the paragraph, its link, the English line", len(texts))
+	}
+	width := rt.Size().Width
+	para, link, en := texts[0], texts[1], texts[2]
+	if para.Text != "خبر گزارش کامل را بخوانید" {
+		t.Errorf("the paragraph is not one run in order: %q", para.Text)
+	}
+	if !strings.Contains(link.Text, "https://news.example/1") || link.Position().Y <= para.Position().Y {
+		t.Errorf("the link does not follow the paragraph: %q at %v", link.Text, link.Position())
+	}
+	rightGap := func(tx *canvas.Text) float32 { return width - (tx.Position().X + tx.MinSize().Width) }
+	for _, tx := range []*canvas.Text{para, link} {
+		if tx.Alignment != fyne.TextAlignTrailing || rightGap(tx) > 2*theme0Padding() || tx.Position().X < width/3 {
+			t.Errorf("RTL run %q not at the right: x=%v width %v of %v", tx.Text, tx.Position().X, tx.MinSize().Width, width)
+		}
+	}
+	if en.Alignment != fyne.TextAlignLeading || en.Position().X > 2*theme0Padding() {
+		t.Errorf("English run not at the left: x=%v", en.Position().X)
+	}
+}
+
+func theme0Padding() float32 { return 8 }

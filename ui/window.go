@@ -1,0 +1,589 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kabootar/kabootar/assets"
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+)
+
+// Library is what the window reads from (and marks in) the cache.
+type Library interface {
+	Sources(ctx context.Context) ([]cache.Source, error)
+	Articles(ctx context.Context, q cache.Query) ([]cache.Summary, error)
+	Article(ctx context.Context, id int64) (cache.Article, error)
+	Media(ctx context.Context, url string) (cache.Media, error)
+	SetRead(ctx context.Context, id int64, read bool) error
+	SetStarred(ctx context.Context, id int64, starred bool) error
+}
+
+// Deps are what the window works with: the cache, and the actions that
+// use the network, run by the command line's own refresher and client.
+type Deps struct {
+	Library Library
+	// Refresh refreshes every source, reporting progress.
+	Refresh func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result
+	// AddSource adds what the reader typed (a URL, @channel, instagram:NAME…).
+	AddSource func(ctx context.Context, input string) error
+	// Interval is the time between background refreshes; 0: none.
+	Interval time.Duration
+}
+
+// pageSize is how many list rows are read from the cache at a time.
+const pageSize = 200
+
+// Window is Kabootar's main window.
+type Window struct {
+	app  fyne.App
+	win  fyne.Window
+	deps Deps
+
+	// Read and written on the Fyne thread only.
+	sources    []cache.Source
+	articles   []cache.Summary
+	query      cache.Query
+	more       bool // the list may go on past what is loaded
+	loading    bool
+	selected   int64
+	refreshing context.CancelFunc
+
+	sourceList  *widget.List
+	articleList *widget.List
+	reader      *widget.RichText
+	readerTitle *widget.Label
+	readerMeta  *widget.Label
+	openButton  *widget.Button
+	badge       *widget.Label
+	progress    *widget.ProgressBar
+	refreshBtn  *widget.Button
+	search      *widget.Entry
+	filter      *widget.RadioGroup
+	current     *cache.Article
+
+	searchMu    sync.Mutex
+	searchTimer *time.Timer
+}
+
+// LoadTranslations adds Kabootar's English and Persian strings to Fyne's
+// translator; the window follows the system's language.
+func LoadTranslations() error {
+	return lang.AddTranslationsFS(assets.Lang, "lang")
+}
+
+// New builds the window on app. Nothing is read yet: call Start.
+func New(app fyne.App, deps Deps) *Window {
+	app.Settings().SetTheme(newTheme())
+	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar")}
+	w.win.SetIcon(fyne.NewStaticResource("kabootar.png", assets.Icon))
+	w.build()
+	w.win.Resize(fyne.NewSize(1200, 760))
+	return w
+}
+
+// Window is the Fyne window, to show.
+func (w *Window) Window() fyne.Window { return w.win }
+
+func (w *Window) build() {
+	w.sourceList = widget.NewList(
+		func() int { return len(w.sources) + 1 },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, nil, widget.NewLabel("000"), widget.NewLabel("source name"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*fyne.Container)
+			name, count := c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label)
+			if i == 0 {
+				name.SetText(lang.L("All sources"))
+				count.SetText("")
+				return
+			}
+			s := w.sources[i-1]
+			name.SetText(firstOf(s.Name, s.URL) + "  " + w.sourceStatus(s))
+			name.Truncation = fyne.TextTruncateEllipsis
+			count.SetText(countText(s.Unread))
+		})
+	w.sourceList.OnSelected = func(i widget.ListItemID) {
+		w.query.SourceID = 0
+		if i > 0 && i-1 < len(w.sources) {
+			w.query.SourceID = w.sources[i-1].ID
+		}
+		w.reloadArticles()
+	}
+
+	w.articleList = widget.NewList(
+		func() int { return len(w.articles) },
+		func() fyne.CanvasObject {
+			title := widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			title.Truncation = fyne.TextTruncateEllipsis
+			meta := widget.NewLabel("meta")
+			meta.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(title, meta)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(w.articles) {
+				return
+			}
+			a := w.articles[i]
+			box := o.(*fyne.Container)
+			title, meta := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+			mark := ""
+			if !a.Read {
+				mark = "● "
+			}
+			if a.Starred {
+				mark += "★ "
+			}
+			title.SetText(mark + a.Title)
+			title.TextStyle = fyne.TextStyle{Bold: !a.Read}
+			title.Alignment = alignFor(a.Title)
+			meta.SetText(w.sourceName(a.SourceID) + " · " + a.Published.Local().Format("2006-01-02 15:04"))
+			meta.Alignment = title.Alignment
+			title.Refresh()
+			// Read the next page before the end is reached.
+			if i >= len(w.articles)-20 && w.more && !w.loading {
+				w.loadMore()
+			}
+		})
+	w.articleList.OnSelected = func(i widget.ListItemID) {
+		if i < len(w.articles) {
+			w.open(w.articles[i].ID)
+		}
+	}
+
+	w.readerTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w.readerTitle.Wrapping = fyne.TextWrapWord
+	w.readerMeta = widget.NewLabel("")
+	w.reader = widget.NewRichText(&widget.TextSegment{Text: lang.L("Select an article to read it."), Style: widget.RichTextStyleParagraph})
+	w.reader.Wrapping = fyne.TextWrapWord
+	w.openButton = widget.NewButton(lang.L("Open original"), w.openOriginal)
+	w.openButton.Disable()
+	readerPane := container.NewBorder(container.NewVBox(w.readerTitle, w.readerMeta), container.NewHBox(w.openButton), nil, nil,
+		container.NewVScroll(w.reader))
+
+	w.refreshBtn = widget.NewButton(lang.L("Refresh"), w.refreshOrCancel)
+	w.progress = widget.NewProgressBar()
+	w.progress.Hide()
+	w.search = widget.NewEntry()
+	w.search.SetPlaceHolder(lang.L("Search"))
+	w.search.OnChanged = w.searchChanged
+	w.filter = widget.NewRadioGroup([]string{lang.L("All"), lang.L("Unread"), lang.L("Starred")}, func(v string) {
+		w.query.Unread = v == lang.L("Unread")
+		w.query.Starred = v == lang.L("Starred")
+		w.reloadArticles()
+	})
+	w.filter.Horizontal = true
+	w.filter.SetSelected(lang.L("All"))
+	add := widget.NewButton(lang.L("Add source"), w.addSourceDialog)
+	w.badge = widget.NewLabel("")
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, w.filter), w.badge,
+		container.NewVBox(w.search, w.progress))
+
+	lists := container.NewHSplit(w.sourceList, w.articleList)
+	lists.Offset = 0.35
+	main := container.NewHSplit(lists, readerPane)
+	main.Offset = 0.5
+	w.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, main))
+
+	w.win.Canvas().SetOnTypedRune(func(r rune) {
+		if w.win.Canvas().Focused() != nil {
+			return // typing in the search box
+		}
+		switch r {
+		case 'j':
+			w.move(1)
+		case 'k':
+			w.move(-1)
+		case 'm':
+			w.toggleRead()
+		case 's':
+			w.toggleStar()
+		case 'r':
+			w.refreshOrCancel()
+		case '/':
+			w.win.Canvas().Focus(w.search)
+		case 'o':
+			w.openOriginal()
+		}
+	})
+}
+
+// Start reads the sources and the first page of articles, in the
+// background, and starts the refresh schedule.
+func (w *Window) Start(ctx context.Context) {
+	w.reloadSources()
+	w.reloadArticles()
+	if w.deps.Interval > 0 {
+		go func() {
+			t := time.NewTicker(w.deps.Interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					fyne.Do(func() {
+						if w.refreshing == nil { // never while one runs
+							w.startRefresh()
+						}
+					})
+				}
+			}
+		}()
+	}
+}
+
+func (w *Window) reloadSources() {
+	go func() {
+		srcs, err := w.deps.Library.Sources(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				w.showError(err)
+				return
+			}
+			w.sources = srcs
+			w.sourceList.Refresh()
+			w.articleList.Refresh()
+		})
+	}()
+}
+
+// reloadArticles reads the first page for the current query.
+func (w *Window) reloadArticles() {
+	q := w.query
+	q.Limit, q.Offset = pageSize, 0
+	w.loading = true
+	go func() {
+		list, err := w.deps.Library.Articles(context.Background(), q)
+		fyne.Do(func() {
+			w.loading = false
+			if err != nil {
+				w.showError(err)
+				return
+			}
+			if q != w.pageQuery() {
+				return // the query changed meanwhile: its own load follows
+			}
+			w.articles = list
+			w.more = len(list) == pageSize
+			w.articleList.UnselectAll()
+			w.articleList.Refresh()
+			w.articleList.ScrollToTop()
+		})
+	}()
+}
+
+func (w *Window) pageQuery() cache.Query {
+	q := w.query
+	q.Limit, q.Offset = pageSize, 0
+	return q
+}
+
+// loadMore reads the next page, as the list nears its end.
+func (w *Window) loadMore() {
+	q := w.query
+	q.Limit, q.Offset = pageSize, len(w.articles)
+	w.loading = true
+	go func() {
+		list, err := w.deps.Library.Articles(context.Background(), q)
+		fyne.Do(func() {
+			w.loading = false
+			if err != nil || q.Offset != len(w.articles) {
+				return
+			}
+			w.articles = append(w.articles, list...)
+			w.more = len(list) == pageSize
+			w.articleList.Refresh()
+		})
+	}()
+}
+
+// searchChanged searches as the reader types, a moment after the last key.
+func (w *Window) searchChanged(text string) {
+	w.searchMu.Lock()
+	defer w.searchMu.Unlock()
+	if w.searchTimer != nil {
+		w.searchTimer.Stop()
+	}
+	w.searchTimer = time.AfterFunc(150*time.Millisecond, func() {
+		fyne.Do(func() {
+			w.query.Search = strings.TrimSpace(text)
+			w.reloadArticles()
+		})
+	})
+}
+
+// open shows an article in the reader and marks it read.
+func (w *Window) open(id int64) {
+	w.selected = id
+	go func() {
+		ctx := context.Background()
+		a, err := w.deps.Library.Article(ctx, id)
+		if err != nil {
+			fyne.Do(func() { w.showError(err) })
+			return
+		}
+		bs := blocks(a.HTML)
+		images := map[string]fyne.Resource{}
+		for _, b := range bs {
+			if b.image != "" {
+				if m, err := w.deps.Library.Media(ctx, b.image); err == nil {
+					images[b.image] = fyne.NewStaticResource(b.image, m.Data)
+				}
+			}
+		}
+		if !a.Read {
+			w.deps.Library.SetRead(ctx, id, true)
+		}
+		segs := segments(bs, func(u string) fyne.Resource { return images[u] })
+		if len(segs) == 0 {
+			segs = []widget.RichTextSegment{&widget.TextSegment{Text: a.Summary, Style: widget.RichTextStyleParagraph}}
+		}
+		fyne.Do(func() {
+			if w.selected != id {
+				return
+			}
+			w.current = &a
+			w.readerTitle.SetText(a.Title)
+			w.readerTitle.Alignment = alignFor(a.Title)
+			w.readerTitle.Refresh()
+			meta := []string{w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04")}
+			if a.Author != "" {
+				meta = append(meta, a.Author)
+			}
+			w.readerMeta.SetText(strings.Join(meta, " · "))
+			w.readerMeta.Alignment = w.readerTitle.Alignment
+			w.readerMeta.Refresh()
+			w.reader.Segments = segs
+			w.reader.Refresh()
+			if a.URL != "" {
+				w.openButton.Enable()
+			} else {
+				w.openButton.Disable()
+			}
+			for i := range w.articles {
+				if w.articles[i].ID == id {
+					w.articles[i].Read = true
+				}
+			}
+			w.articleList.Refresh()
+			w.reloadSources()
+		})
+	}()
+}
+
+func (w *Window) move(d int) {
+	idx := -1
+	for i, a := range w.articles {
+		if a.ID == w.selected {
+			idx = i
+		}
+	}
+	if n := idx + d; n >= 0 && n < len(w.articles) {
+		w.articleList.Select(n)
+		w.articleList.ScrollTo(n)
+	}
+}
+
+func (w *Window) toggleRead() {
+	if w.current == nil {
+		return
+	}
+	a := w.current
+	a.Read = !a.Read
+	go func() {
+		w.deps.Library.SetRead(context.Background(), a.ID, a.Read)
+		fyne.Do(func() { w.reloadArticles(); w.reloadSources() })
+	}()
+}
+
+func (w *Window) toggleStar() {
+	if w.current == nil {
+		return
+	}
+	a := w.current
+	a.Starred = !a.Starred
+	go func() {
+		w.deps.Library.SetStarred(context.Background(), a.ID, a.Starred)
+		fyne.Do(w.articleList.Refresh)
+	}()
+}
+
+// openOriginal opens the article's page in the system browser, after
+// saying that the browser does not use Kabootar's routes.
+func (w *Window) openOriginal() {
+	if w.current == nil || w.current.URL == "" {
+		return
+	}
+	u, err := url.Parse(w.current.URL)
+	if err != nil {
+		return
+	}
+	dialog.ShowConfirm(lang.L("Open original"), lang.L("Opening the original uses your system browser, which does not use Kabootar's routes or proxy."),
+		func(ok bool) {
+			if ok {
+				w.app.OpenURL(u)
+			}
+		}, w.win)
+}
+
+func (w *Window) refreshOrCancel() {
+	if w.refreshing != nil {
+		w.refreshing()
+		return
+	}
+	w.startRefresh()
+}
+
+// startRefresh refreshes in the background, with progress; on the Fyne
+// thread.
+func (w *Window) startRefresh() {
+	if w.deps.Refresh == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.refreshing = cancel
+	w.refreshBtn.SetText(lang.L("Cancel"))
+	w.progress.SetValue(0)
+	w.progress.Show()
+	go func() {
+		results := w.deps.Refresh(ctx, func(p feeds.Progress) {
+			fyne.Do(func() {
+				w.progress.Max = float64(p.Total)
+				w.progress.SetValue(float64(p.Done))
+				w.badge.SetText(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}))
+			})
+		})
+		fyne.Do(func() {
+			cancel()
+			w.refreshing = nil
+			w.refreshBtn.SetText(lang.L("Refresh"))
+			w.progress.Hide()
+			w.badge.SetText(badgeFor(results))
+			w.reloadSources()
+			w.reloadArticles()
+		})
+	}()
+}
+
+// badgeFor says how the news came: directly, through a proxy or mirror,
+// or not at all.
+func badgeFor(results []feeds.Result) string {
+	if len(results) == 0 {
+		return ""
+	}
+	ok, proxy, mirror := 0, "", false
+	for _, r := range results {
+		if !r.OK {
+			continue
+		}
+		ok++
+		if strings.Contains(r.Route, "://") {
+			proxy = r.Route
+		}
+		if r.URLUsed != "" && r.URLUsed != r.Source.URL {
+			mirror = true
+		}
+	}
+	switch {
+	case ok == 0:
+		return lang.L("Offline — showing saved news")
+	case proxy != "":
+		return lang.L("Via proxy {{.Proxy}}", map[string]string{"Proxy": proxy})
+	case mirror:
+		return lang.L("Via mirror")
+	}
+	return lang.L("Direct")
+}
+
+func (w *Window) addSourceDialog() {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder(lang.L("URL, @channel, instagram:NAME or x:NAME"))
+	dialog.ShowForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+		func(ok bool) {
+			if ok && strings.TrimSpace(entry.Text) != "" {
+				w.addSource(entry.Text)
+			}
+		}, w.win)
+}
+
+// addSource adds a source in the background.
+func (w *Window) addSource(input string) {
+	if w.deps.AddSource == nil {
+		return
+	}
+	go func() {
+		err := w.deps.AddSource(context.Background(), input)
+		fyne.Do(func() {
+			if err != nil {
+				w.showError(err)
+			}
+			w.reloadSources()
+		})
+	}()
+}
+
+func (w *Window) showError(err error) {
+	dialog.ShowError(err, w.win)
+}
+
+func (w *Window) sourceName(id int64) string {
+	for _, s := range w.sources {
+		if s.ID == id {
+			return firstOf(s.Name, s.URL)
+		}
+	}
+	return ""
+}
+
+// sourceStatus is a source's mark: blocked (with the verdict in plain
+// words), never updated, stale, or reached through a proxy or mirror.
+func (w *Window) sourceStatus(s cache.Source) string {
+	switch {
+	case s.LastVerdict != "":
+		return "⚠ " + lang.L("blocked")
+	case s.LastOK.IsZero():
+		return "· " + lang.L("never updated")
+	case time.Since(s.LastOK) > 6*time.Hour:
+		return "· " + lang.L("updated {{.Hours}} h ago", map[string]int{"Hours": int(time.Since(s.LastOK).Hours())})
+	case strings.Contains(s.LastRoute, "://"):
+		return "↪ " + s.LastRoute
+	}
+	return ""
+}
+
+// VerdictText says a verdict in plain words.
+func VerdictText(v string) string {
+	key := "verdict." + v
+	if t := lang.L(key); t != key {
+		return t
+	}
+	return lang.L("verdict.other")
+}
+
+func countText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

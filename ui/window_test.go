@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/transport"
+)
+
+func testStore(t *testing.T) (*cache.Store, int64) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	id, _ := st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: "https://news.example/feed", Name: "News"})
+	day := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	_, err = st.SaveFetch(ctx, id, &cache.Fetched{Articles: []cache.Article{
+		{GUID: "1", Title: "Shutdown in the provinces", Text: "Connectivity fell.", HTML: "<p>Connectivity fell.</p>", Published: day, URL: "https://news.example/1"},
+		{GUID: "2", Title: "اعتراض در تهران", Text: "متن خبر", HTML: `<p>متن خبر با <a href="https://news.example/2">پیوند</a></p>`, Published: day.Add(time.Hour), Dir: "rtl"},
+		{GUID: "3", Title: "Weather", Text: "Rain.", HTML: "<p>Rain.</p>", Published: day.Add(-time.Hour)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, id
+}
+
+// eventually waits for cond, which the window's goroutines make true.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestWindowReadSearchMark(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := testStore(t)
+	w := New(a, Deps{Library: st})
+	w.Start(context.Background())
+	eventually(t, "the article list", func() bool { return len(w.articles) == 3 && len(w.sources) == 1 })
+	if w.articles[0].Title != "اعتراض در تهران" {
+		t.Errorf("not newest first: %q", w.articles[0].Title)
+	}
+
+	// Select and read the Persian article: the reader shows it, right-aligned.
+	w.articleList.Select(0)
+	eventually(t, "the reader", func() bool { return w.readerTitle.Text == "اعتراض در تهران" })
+	if w.readerTitle.Alignment != alignFor("اعتراض در تهران") || !strings.Contains(w.reader.String(), "متن خبر با پیوند") {
+		t.Errorf("reader: %q aligned %v", w.reader.String(), w.readerTitle.Alignment)
+	}
+	eventually(t, "marked read", func() bool {
+		art, _ := st.Article(context.Background(), w.articles[0].ID)
+		return art.Read
+	})
+
+	// m toggles read; s stars.
+	test.TypeOnCanvas(w.win.Canvas(), "s")
+	eventually(t, "starred", func() bool {
+		art, _ := st.Article(context.Background(), w.current.ID)
+		return art.Starred
+	})
+
+	// Search as you type, Persian-normalised (Arabic keyboard's yeh/kaf).
+	test.Type(w.search, "تهران")
+	eventually(t, "search results", func() bool { return len(w.articles) == 1 && w.articles[0].Title == "اعتراض در تهران" })
+	w.search.SetText("")
+	eventually(t, "all again", func() bool { return len(w.articles) == 3 })
+
+	// The unread filter.
+	w.filter.SetSelected("Unread")
+	eventually(t, "unread only", func() bool { return len(w.articles) == 2 })
+}
+
+func TestWindowRefreshAndOffline(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, id := testStore(t)
+	src, _ := st.Source(context.Background(), id)
+	offline := []feeds.Result{{Source: src, Err: errors.New("no route"), Verdict: transport.VerdictTCPTimeout}}
+	calls := 0
+	w := New(a, Deps{Library: st, Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+		calls++
+		progress(feeds.Progress{Done: 1, Total: 1})
+		if calls == 1 {
+			return offline
+		}
+		return []feeds.Result{{Source: src, OK: true, Route: "socks5://127.0.0.1:9050", URLUsed: src.URL}}
+	}})
+	w.Start(context.Background())
+	test.Tap(w.refreshBtn)
+	eventually(t, "the offline badge", func() bool { return strings.HasPrefix(w.badge.Text, "Offline") })
+	if len(w.articles) != 3 {
+		t.Errorf("saved news not shown offline: %d", len(w.articles))
+	}
+	test.Tap(w.refreshBtn)
+	eventually(t, "the proxy badge", func() bool { return w.badge.Text == "Via proxy socks5://127.0.0.1:9050" })
+}
+
+func TestWindowAddSource(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := testStore(t)
+	var added string
+	w := New(a, Deps{Library: st, AddSource: func(ctx context.Context, input string) error {
+		added = input
+		_, err := st.AddSource(ctx, cache.Source{Kind: cache.KindTelegram, URL: "https://t.me/s/azadinews", Name: "آزادی"})
+		return err
+	}})
+	w.Start(context.Background())
+	w.addSource("@azadinews")
+	eventually(t, "the new source", func() bool { return len(w.sources) == 2 })
+	if added != "@azadinews" {
+		t.Errorf("added %q", added)
+	}
+}
+
+func TestVerdictText(t *testing.T) {
+	test.NewTempApp(t)
+	LoadTranslations()
+	if got := VerdictText("dns-bogon"); !strings.Contains(got, "blocked") {
+		t.Errorf("dns-bogon: %q", got)
+	}
+	if got := VerdictText("something-new"); got == "verdict.something-new" {
+		t.Errorf("unknown verdict shown raw: %q", got)
+	}
+}
