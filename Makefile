@@ -12,7 +12,7 @@ export GOFLAGS := $(GOFLAGS) -tags=migrated_fynedo
 # Fyne reads the locale; C is not one it knows.
 export LANG := en_US.UTF-8
 
-.PHONY: build run test test-deps deps vet lint bench lab clean
+.PHONY: build run test test-deps deps vet lint bench lab screenshot clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kabootar
@@ -48,3 +48,15 @@ lab: test-deps
 
 clean:
 	rm -rf bin dist
+
+# Screenshots of the real window under Xvfb, in English and Persian, on a
+# demo data directory (nothing is fetched). Writes bin/screenshot-en.png
+# and bin/screenshot-fa.png.
+screenshot: build
+	@bash scripts/deps.sh screenshot
+	$(GO) run ./scripts/demo bin/demo-data
+	for l in en fa; do \
+	  loc=en_US; [ $$l = fa ] && loc=fa_IR; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-first & p=\$$!; sleep 8; import -window root bin/screenshot-$$l.png; kill \$$p"; \
+	done
+	@ls -l bin/screenshot-*.png

@@ -3,6 +3,7 @@
 #   deps.sh build   what building needs (gcc for cgo; the window's GL libraries)
 #   deps.sh test    what the test suite needs
 #   deps.sh bench   what the benchmark compares against (newsboat)
+#   deps.sh screenshot  Xvfb and ImageMagick, for make screenshot
 # As root it installs; with sudo it asks sudo; otherwise it says what to install.
 set -euo pipefail
 
@@ -14,7 +15,8 @@ case "${1:-build}" in
   # for the integration tests, the censorship lab's tools.
   test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
   bench) want+=(newsboat) ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  screenshot) want+=(libgl1-mesa-dev xorg-dev xvfb xauth imagemagick) ;;
+  *) echo "usage: $0 build|test|bench|screenshot" >&2; exit 2 ;;
 esac
 
 missing=()

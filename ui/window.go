@@ -39,6 +39,9 @@ type Deps struct {
 	AddSource func(ctx context.Context, input string) error
 	// Interval is the time between background refreshes; 0: none.
 	Interval time.Duration
+	// OpenFirst opens the newest article once the list is read (for
+	// screenshots and demos).
+	OpenFirst bool
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -165,7 +168,10 @@ func (w *Window) build() {
 	w.readerTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.readerTitle.Wrapping = fyne.TextWrapWord
 	w.readerMeta = widget.NewLabel("")
-	w.reader = widget.NewRichText(&widget.TextSegment{Text: lang.L("Select an article to read it."), Style: widget.RichTextStyleParagraph})
+	hint := lang.L("Select an article to read it.")
+	hintStyle := widget.RichTextStyleParagraph
+	hintStyle.Alignment = alignFor(hint)
+	w.reader = widget.NewRichText(&widget.TextSegment{Text: hint, Style: hintStyle})
 	w.reader.Wrapping = fyne.TextWrapWord
 	w.openButton = widget.NewButton(lang.L("Open original"), w.openOriginal)
 	w.openButton.Disable()
@@ -280,6 +286,9 @@ func (w *Window) reloadArticles() {
 			w.articleList.UnselectAll()
 			w.articleList.Refresh()
 			w.articleList.ScrollToTop()
+			if w.deps.OpenFirst && w.selected == 0 && len(list) > 0 {
+				w.articleList.Select(0)
+			}
 		})
 	}()
 }

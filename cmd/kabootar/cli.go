@@ -41,6 +41,7 @@ type cli struct {
 	getenv         func(string) string
 	dataDir        string
 	verbose        bool
+	openFirst      bool
 	log            *slog.Logger
 }
 
@@ -110,6 +111,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs := c.flags("kabootar")
 	showVersion := fs.Bool("version", false, "print the version")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for developers)")
+	fs.BoolVar(&c.openFirst, "open-first", false, "open the newest article when the window starts (for screenshots)")
 	rest, err := parseInterleaved(fs, args, true)
 	if err != nil {
 		return err

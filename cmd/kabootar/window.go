@@ -32,8 +32,9 @@ func (c *cli) window(ctx context.Context) error {
 		c.log.Warn("translations", "err", err)
 	}
 	w := ui.New(a, ui.Deps{
-		Library:  store,
-		Interval: feeds.DefaultInterval,
+		Library:   store,
+		Interval:  feeds.DefaultInterval,
+		OpenFirst: c.openFirst,
 		Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 			srcs, err := store.Sources(ctx)
 			if err != nil {
