@@ -77,6 +77,28 @@ type Window struct {
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
+
+	// bg counts the window's background work, so that a test can wait for
+	// the window to be still.
+	bg sync.WaitGroup
+
+	// mu keeps the window's updates one at a time. fyne.Do already runs
+	// them one at a time on the Fyne thread; Fyne's test driver runs each
+	// on the caller's goroutine, and there they could overlap.
+	mu sync.Mutex
+}
+
+// Wait waits until the window's background work is done (for tests and an
+// orderly shutdown).
+func (w *Window) Wait() { w.bg.Wait() }
+
+// do runs f on the Fyne thread, after any update already running.
+func (w *Window) do(f func()) {
+	fyne.Do(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		f()
+	})
 }
 
 // LoadTranslations adds Kabootar's English and Persian strings to Fyne's
@@ -184,13 +206,15 @@ func (w *Window) build() {
 	w.search = widget.NewEntry()
 	w.search.SetPlaceHolder(lang.L("Search"))
 	w.search.OnChanged = w.searchChanged
-	w.filter = widget.NewRadioGroup([]string{lang.L("All"), lang.L("Unread"), lang.L("Starred")}, func(v string) {
+	w.filter = widget.NewRadioGroup([]string{lang.L("All"), lang.L("Unread"), lang.L("Starred")}, nil)
+	w.filter.Horizontal = true
+	w.filter.SetSelected(lang.L("All"))
+	// Set after the first selection: building reads nothing; Start does.
+	w.filter.OnChanged = func(v string) {
 		w.query.Unread = v == lang.L("Unread")
 		w.query.Starred = v == lang.L("Starred")
 		w.reloadArticles()
-	})
-	w.filter.Horizontal = true
-	w.filter.SetSelected(lang.L("All"))
+	}
 	add := widget.NewButton(lang.L("Add source"), w.addSourceDialog)
 	w.badge = widget.NewLabel("")
 	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, w.filter), w.badge,
@@ -239,7 +263,7 @@ func (w *Window) Start(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					fyne.Do(func() {
+					w.do(func() {
 						if w.refreshing == nil { // never while one runs
 							w.startRefresh()
 						}
@@ -251,9 +275,9 @@ func (w *Window) Start(ctx context.Context) {
 }
 
 func (w *Window) reloadSources() {
-	go func() {
+	w.bg.Go(func() {
 		srcs, err := w.deps.Library.Sources(context.Background())
-		fyne.Do(func() {
+		w.do(func() {
 			if err != nil {
 				w.showError(err)
 				return
@@ -262,7 +286,7 @@ func (w *Window) reloadSources() {
 			w.sourceList.Refresh()
 			w.articleList.Refresh()
 		})
-	}()
+	})
 }
 
 // reloadArticles reads the first page for the current query.
@@ -270,9 +294,9 @@ func (w *Window) reloadArticles() {
 	q := w.query
 	q.Limit, q.Offset = pageSize, 0
 	w.loading = true
-	go func() {
+	w.bg.Go(func() {
 		list, err := w.deps.Library.Articles(context.Background(), q)
-		fyne.Do(func() {
+		w.do(func() {
 			w.loading = false
 			if err != nil {
 				w.showError(err)
@@ -290,7 +314,7 @@ func (w *Window) reloadArticles() {
 				w.articleList.Select(0)
 			}
 		})
-	}()
+	})
 }
 
 func (w *Window) pageQuery() cache.Query {
@@ -304,9 +328,9 @@ func (w *Window) loadMore() {
 	q := w.query
 	q.Limit, q.Offset = pageSize, len(w.articles)
 	w.loading = true
-	go func() {
+	w.bg.Go(func() {
 		list, err := w.deps.Library.Articles(context.Background(), q)
-		fyne.Do(func() {
+		w.do(func() {
 			w.loading = false
 			if err != nil || q.Offset != len(w.articles) {
 				return
@@ -315,18 +339,20 @@ func (w *Window) loadMore() {
 			w.more = len(list) == pageSize
 			w.articleList.Refresh()
 		})
-	}()
+	})
 }
 
 // searchChanged searches as the reader types, a moment after the last key.
 func (w *Window) searchChanged(text string) {
 	w.searchMu.Lock()
 	defer w.searchMu.Unlock()
-	if w.searchTimer != nil {
-		w.searchTimer.Stop()
+	if w.searchTimer != nil && w.searchTimer.Stop() {
+		w.bg.Done() // the search it would have run
 	}
+	w.bg.Add(1)
 	w.searchTimer = time.AfterFunc(150*time.Millisecond, func() {
-		fyne.Do(func() {
+		defer w.bg.Done()
+		w.do(func() {
 			w.query.Search = strings.TrimSpace(text)
 			w.reloadArticles()
 		})
@@ -336,11 +362,11 @@ func (w *Window) searchChanged(text string) {
 // open shows an article in the reader and marks it read.
 func (w *Window) open(id int64) {
 	w.selected = id
-	go func() {
+	w.bg.Go(func() {
 		ctx := context.Background()
 		a, err := w.deps.Library.Article(ctx, id)
 		if err != nil {
-			fyne.Do(func() { w.showError(err) })
+			w.do(func() { w.showError(err) })
 			return
 		}
 		bs := blocks(a.HTML)
@@ -359,7 +385,7 @@ func (w *Window) open(id int64) {
 		if len(segs) == 0 {
 			segs = []widget.RichTextSegment{&widget.TextSegment{Text: a.Summary, Style: widget.RichTextStyleParagraph}}
 		}
-		fyne.Do(func() {
+		w.do(func() {
 			if w.selected != id {
 				return
 			}
@@ -389,7 +415,7 @@ func (w *Window) open(id int64) {
 			w.articleList.Refresh()
 			w.reloadSources()
 		})
-	}()
+	})
 }
 
 func (w *Window) move(d int) {
@@ -411,10 +437,10 @@ func (w *Window) toggleRead() {
 	}
 	a := w.current
 	a.Read = !a.Read
-	go func() {
+	w.bg.Go(func() {
 		w.deps.Library.SetRead(context.Background(), a.ID, a.Read)
-		fyne.Do(func() { w.reloadArticles(); w.reloadSources() })
-	}()
+		w.do(func() { w.reloadArticles(); w.reloadSources() })
+	})
 }
 
 func (w *Window) toggleStar() {
@@ -423,10 +449,10 @@ func (w *Window) toggleStar() {
 	}
 	a := w.current
 	a.Starred = !a.Starred
-	go func() {
+	w.bg.Go(func() {
 		w.deps.Library.SetStarred(context.Background(), a.ID, a.Starred)
-		fyne.Do(w.articleList.Refresh)
-	}()
+		w.do(w.articleList.Refresh)
+	})
 }
 
 // openOriginal opens the article's page in the system browser, after
@@ -466,15 +492,15 @@ func (w *Window) startRefresh() {
 	w.refreshBtn.SetText(lang.L("Cancel"))
 	w.progress.SetValue(0)
 	w.progress.Show()
-	go func() {
+	w.bg.Go(func() {
 		results := w.deps.Refresh(ctx, func(p feeds.Progress) {
-			fyne.Do(func() {
+			w.do(func() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
 				w.badge.SetText(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}))
 			})
 		})
-		fyne.Do(func() {
+		w.do(func() {
 			cancel()
 			w.refreshing = nil
 			w.refreshBtn.SetText(lang.L("Refresh"))
@@ -483,7 +509,7 @@ func (w *Window) startRefresh() {
 			w.reloadSources()
 			w.reloadArticles()
 		})
-	}()
+	})
 }
 
 // badgeFor says how the news came: directly, through a proxy or mirror,
@@ -532,15 +558,15 @@ func (w *Window) addSource(input string) {
 	if w.deps.AddSource == nil {
 		return
 	}
-	go func() {
+	w.bg.Go(func() {
 		err := w.deps.AddSource(context.Background(), input)
-		fyne.Do(func() {
+		w.do(func() {
 			if err != nil {
 				w.showError(err)
 			}
 			w.reloadSources()
 		})
-	}()
+	})
 }
 
 func (w *Window) showError(err error) {

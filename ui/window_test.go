@@ -36,12 +36,22 @@ func testStore(t *testing.T) (*cache.Store, int64) {
 	return st, id
 }
 
+// locked runs f while no update of the window runs: Fyne's test driver
+// runs fyne.Do on the calling goroutine, so the test takes its turn too.
+func locked(w *Window, f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f()
+}
+
 // eventually waits for cond, which the window's goroutines make true.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t *testing.T, w *Window, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
-		if cond() {
+		ok := false
+		locked(w, func() { ok = cond() })
+		if ok {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -53,39 +63,40 @@ func TestWindowReadSearchMark(t *testing.T) {
 	a := test.NewTempApp(t)
 	st, _ := testStore(t)
 	w := New(a, Deps{Library: st})
+	t.Cleanup(w.Wait)
 	w.Start(context.Background())
-	eventually(t, "the article list", func() bool { return len(w.articles) == 3 && len(w.sources) == 1 })
+	eventually(t, w, "the article list", func() bool { return len(w.articles) == 3 && len(w.sources) == 1 })
 	if w.articles[0].Title != "اعتراض در تهران" {
 		t.Errorf("not newest first: %q", w.articles[0].Title)
 	}
 
 	// Select and read the Persian article: the reader shows it, right-aligned.
-	w.articleList.Select(0)
-	eventually(t, "the reader", func() bool { return w.readerTitle.Text == "اعتراض در تهران" })
+	locked(w, func() { w.articleList.Select(0) })
+	eventually(t, w, "the reader", func() bool { return w.readerTitle.Text == "اعتراض در تهران" })
 	if w.readerTitle.Alignment != alignFor("اعتراض در تهران") || !strings.Contains(w.reader.String(), "متن خبر با پیوند") {
 		t.Errorf("reader: %q aligned %v", w.reader.String(), w.readerTitle.Alignment)
 	}
-	eventually(t, "marked read", func() bool {
+	eventually(t, w, "marked read", func() bool {
 		art, _ := st.Article(context.Background(), w.articles[0].ID)
 		return art.Read
 	})
 
 	// m toggles read; s stars.
-	test.TypeOnCanvas(w.win.Canvas(), "s")
-	eventually(t, "starred", func() bool {
+	locked(w, func() { test.TypeOnCanvas(w.win.Canvas(), "s") })
+	eventually(t, w, "starred", func() bool {
 		art, _ := st.Article(context.Background(), w.current.ID)
 		return art.Starred
 	})
 
 	// Search as you type, Persian-normalised (Arabic keyboard's yeh/kaf).
-	test.Type(w.search, "تهران")
-	eventually(t, "search results", func() bool { return len(w.articles) == 1 && w.articles[0].Title == "اعتراض در تهران" })
-	w.search.SetText("")
-	eventually(t, "all again", func() bool { return len(w.articles) == 3 })
+	locked(w, func() { test.Type(w.search, "تهران") })
+	eventually(t, w, "search results", func() bool { return len(w.articles) == 1 && w.articles[0].Title == "اعتراض در تهران" })
+	locked(w, func() { w.search.SetText("") })
+	eventually(t, w, "all again", func() bool { return len(w.articles) == 3 })
 
 	// The unread filter.
-	w.filter.SetSelected("Unread")
-	eventually(t, "unread only", func() bool { return len(w.articles) == 2 })
+	locked(w, func() { w.filter.SetSelected("Unread") })
+	eventually(t, w, "unread only", func() bool { return len(w.articles) == 2 })
 }
 
 func TestWindowRefreshAndOffline(t *testing.T) {
@@ -102,14 +113,17 @@ func TestWindowRefreshAndOffline(t *testing.T) {
 		}
 		return []feeds.Result{{Source: src, OK: true, Route: "socks5://127.0.0.1:9050", URLUsed: src.URL}}
 	}})
+	t.Cleanup(w.Wait)
 	w.Start(context.Background())
-	test.Tap(w.refreshBtn)
-	eventually(t, "the offline badge", func() bool { return strings.HasPrefix(w.badge.Text, "Offline") })
-	if len(w.articles) != 3 {
-		t.Errorf("saved news not shown offline: %d", len(w.articles))
-	}
-	test.Tap(w.refreshBtn)
-	eventually(t, "the proxy badge", func() bool { return w.badge.Text == "Via proxy socks5://127.0.0.1:9050" })
+	locked(w, func() { test.Tap(w.refreshBtn) })
+	eventually(t, w, "the offline badge", func() bool { return strings.HasPrefix(w.badge.Text, "Offline") })
+	locked(w, func() {
+		if len(w.articles) != 3 {
+			t.Errorf("saved news not shown offline: %d", len(w.articles))
+		}
+	})
+	locked(w, func() { test.Tap(w.refreshBtn) })
+	eventually(t, w, "the proxy badge", func() bool { return w.badge.Text == "Via proxy socks5://127.0.0.1:9050" })
 }
 
 func TestWindowAddSource(t *testing.T) {
@@ -121,9 +135,10 @@ func TestWindowAddSource(t *testing.T) {
 		_, err := st.AddSource(ctx, cache.Source{Kind: cache.KindTelegram, URL: "https://t.me/s/azadinews", Name: "آزادی"})
 		return err
 	}})
+	t.Cleanup(w.Wait)
 	w.Start(context.Background())
-	w.addSource("@azadinews")
-	eventually(t, "the new source", func() bool { return len(w.sources) == 2 })
+	locked(w, func() { w.addSource("@azadinews") })
+	eventually(t, w, "the new source", func() bool { return len(w.sources) == 2 })
 	if added != "@azadinews" {
 		t.Errorf("added %q", added)
 	}
