@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -42,6 +43,8 @@ type Deps struct {
 	// OpenFirst opens the newest article once the list is read (for
 	// screenshots and demos).
 	OpenFirst bool
+	// Settings reads and changes the connection settings.
+	Settings ConnectionSettings
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -216,8 +219,9 @@ func (w *Window) build() {
 		w.reloadArticles()
 	}
 	add := widget.NewButton(lang.L("Add source"), w.addSourceDialog)
+	settings := widget.NewButton(lang.L("Settings"), w.showSettings)
 	w.badge = widget.NewLabel("")
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, w.filter), w.badge,
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, w.filter), w.badge,
 		container.NewVBox(w.search, w.progress))
 
 	lists := container.NewHSplit(w.sourceList, w.articleList)
@@ -226,6 +230,8 @@ func (w *Window) build() {
 	main.Offset = 0.5
 	w.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, main))
 
+	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.showSettings() })
 	w.win.Canvas().SetOnTypedRune(func(r rune) {
 		if w.win.Canvas().Focused() != nil {
 			return // typing in the search box

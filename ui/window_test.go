@@ -154,3 +154,44 @@ func TestVerdictText(t *testing.T) {
 		t.Errorf("unknown verdict shown raw: %q", got)
 	}
 }
+
+type fakeConnection struct {
+	conn  Connection
+	saved *Connection
+}
+
+func (f *fakeConnection) Connection(context.Context) (Connection, error) { return f.conn, nil }
+func (f *fakeConnection) SetConnection(_ context.Context, c Connection) error {
+	f.saved = &c
+	return nil
+}
+func (f *fakeConnection) TestConnection(context.Context) ([]RouteCheck, error) {
+	return []RouteCheck{{Route: "direct", Verdict: "dns-bogon"}, {Route: "socks5://127.0.0.1:9050", OK: true, Elapsed: 120 * time.Millisecond}}, nil
+}
+
+func TestSettingsChangeMode(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	fc := &fakeConnection{conn: Connection{Mode: "auto", Proxies: []string{"socks5://u:***@127.0.0.1:9050"}, DoH: true}}
+	w := New(a, Deps{Library: st, Settings: fc})
+	t.Cleanup(w.Wait)
+	var f *settingsForm
+	locked(w, func() {
+		f = w.settingsDialog(fc, fc.conn)
+		test.Tap(f.test)
+	})
+	eventually(t, w, "the test results", func() bool { return strings.Contains(f.results.Text, "works") })
+	if !strings.Contains(f.results.Text, "blocked") || !strings.Contains(f.results.Text, "120 ms") {
+		t.Errorf("results: %q", f.results.Text)
+	}
+	locked(w, func() {
+		f.mode.SetSelected("Proxy only (strict)")
+		f.doh.SetChecked(false)
+		f.save()
+	})
+	eventually(t, w, "the saved settings", func() bool { return fc.saved != nil })
+	if fc.saved.Mode != "proxy" || fc.saved.DoH || len(fc.saved.Proxies) != 1 || fc.saved.Proxies[0] != "socks5://u:***@127.0.0.1:9050" {
+		t.Errorf("saved %+v", fc.saved)
+	}
+}

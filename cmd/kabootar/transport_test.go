@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 )
@@ -92,5 +94,45 @@ func TestDiagnose(t *testing.T) {
 	code, out, _ := k.run("diagnose", ns.URL+"/missing")
 	if code != 1 || !strings.Contains(out, "http-status") {
 		t.Errorf("exit %d: %s", code, out)
+	}
+}
+
+// TestWindowConnectionSettings: the window's settings go through transport
+// set, keep a password shown as ***, and refuse what transport set refuses.
+func TestWindowConnectionSettings(t *testing.T) {
+	k := newKB(t)
+	k.must(0, "transport", "set", "--proxy", "socks5://reader:hunter2@127.0.0.1:9050")
+	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
+		if key == "KABOOTAR_DATA" {
+			return k.data
+		}
+		return ""
+	}}
+	c.setupLog()
+	ctx := context.Background()
+	st, err := c.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cn := connection{c: c, store: st}
+	conn, err := cn.Connection(ctx)
+	if err != nil || conn.Mode != "auto" || len(conn.Proxies) != 1 || conn.Proxies[0] != "socks5://reader:***@127.0.0.1:9050" || conn.DoH {
+		t.Fatalf("connection: %+v, %v", conn, err)
+	}
+	conn.Mode = "proxy"
+	if err := cn.SetConnection(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := loadNetSettings(ctx, st)
+	if ns.Mode != "proxy" || ns.Proxies[0].URL() != "socks5://reader:hunter2@127.0.0.1:9050" {
+		t.Errorf("saved: %v %v (the password must be kept)", ns.Mode, ns.Proxies)
+	}
+	conn.Proxies = nil // strict mode without a proxy
+	if err := cn.SetConnection(ctx, conn); err == nil || !strings.Contains(err.Error(), "needs a proxy") {
+		t.Errorf("strict without proxy: %v", err)
+	}
+	if _, err := cn.TestConnection(ctx); err == nil {
+		t.Error("a test with no source to try passed")
 	}
 }

@@ -18,15 +18,6 @@ func (c *cli) window(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
-	client, err := c.client(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	ref, err := c.refresher(ctx, store, client)
-	if err != nil {
-		return err
-	}
 	a := app.NewWithID("org.kabootar.kabootar")
 	if err := ui.LoadTranslations(); err != nil {
 		c.log.Warn("translations", "err", err)
@@ -35,7 +26,20 @@ func (c *cli) window(ctx context.Context) error {
 		Library:   store,
 		Interval:  feeds.DefaultInterval,
 		OpenFirst: c.openFirst,
+		Settings:  connection{c: c, store: store},
 		Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+			// A client per refresh: the settings may have changed.
+			client, err := c.client(ctx, store)
+			if err != nil {
+				c.log.Warn("refresh", "err", err)
+				return nil
+			}
+			defer client.Close()
+			ref, err := c.refresher(ctx, store, client)
+			if err != nil {
+				c.log.Warn("refresh", "err", err)
+				return nil
+			}
 			srcs, err := store.Sources(ctx)
 			if err != nil {
 				return nil

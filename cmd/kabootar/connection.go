@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/ui"
+)
+
+// connection gives the window the connection settings, through the same
+// code as `kabootar transport set` and `diagnose`.
+type connection struct {
+	c     *cli
+	store *cache.Store
+}
+
+var _ ui.ConnectionSettings = connection{}
+
+func (cn connection) Connection(ctx context.Context) (ui.Connection, error) {
+	ns, err := loadNetSettings(ctx, cn.store)
+	if err != nil {
+		return ui.Connection{}, err
+	}
+	conn := ui.Connection{Mode: string(ns.Mode), DoH: !ns.DoHOff}
+	for _, p := range ns.Proxies {
+		conn.Proxies = append(conn.Proxies, p.String()) // passwords as ***
+	}
+	return conn, nil
+}
+
+func (cn connection) SetConnection(ctx context.Context, next ui.Connection) error {
+	ns, err := loadNetSettings(ctx, cn.store)
+	if err != nil {
+		return err
+	}
+	// A line shown with its password as *** and left as it was keeps the
+	// stored password.
+	stored := map[string]string{}
+	for _, p := range ns.Proxies {
+		stored[p.String()] = p.URL()
+	}
+	args := []string{"--mode", next.Mode}
+	if len(next.Proxies) == 0 {
+		args = append(args, "--proxy", "off")
+	}
+	for _, p := range next.Proxies {
+		if full, ok := stored[p]; ok {
+			p = full
+		}
+		args = append(args, "--proxy", p)
+	}
+	if next.DoH {
+		if ns.DoHOff {
+			args = append(args, "--doh", "default")
+		}
+	} else {
+		args = append(args, "--doh", "off")
+	}
+	var out strings.Builder
+	sub := &cli{stdout: &out, stderr: &out, getenv: cn.c.getenv, dataDir: cn.c.dataDir, log: cn.c.log}
+	if err := sub.transportSet(ctx, args); err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return errors.New(ue.msg)
+		}
+		return err
+	}
+	return nil
+}
+
+func (cn connection) TestConnection(ctx context.Context) ([]ui.RouteCheck, error) {
+	srcs, err := cn.store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target := ""
+	for _, s := range srcs {
+		if strings.HasPrefix(s.URL, "http") {
+			target = s.URL
+			break
+		}
+	}
+	if target == "" {
+		return nil, fmt.Errorf("add a source first: the test tries every route on it")
+	}
+	client, err := cn.c.client(ctx, cn.store)
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	var out []ui.RouteCheck
+	for _, d := range client.Diagnose(ctx, target) {
+		out = append(out, ui.RouteCheck{Route: d.Route, OK: d.Verdict == "", Verdict: string(d.Verdict), Elapsed: d.Elapsed})
+	}
+	return out, nil
+}

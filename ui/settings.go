@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Connection is the connection settings as the window edits them.
+// Proxies are shown with their passwords as ***; saving a line unchanged
+// keeps the password stored.
+type Connection struct {
+	Mode    string // auto, direct, proxy
+	Proxies []string
+	DoH     bool
+}
+
+// RouteCheck is how one route fared in a connection test.
+type RouteCheck struct {
+	Route   string
+	OK      bool
+	Verdict string
+	Elapsed time.Duration
+}
+
+// ConnectionSettings is what the settings dialog needs: the command line
+// gives it the same code as `kabootar transport set` and `diagnose`.
+type ConnectionSettings interface {
+	Connection(ctx context.Context) (Connection, error)
+	SetConnection(ctx context.Context, c Connection) error
+	// TestConnection tries every route on the first source.
+	TestConnection(ctx context.Context) ([]RouteCheck, error)
+}
+
+var modes = []string{"auto", "direct", "proxy"}
+
+func modeLabel(m string) string {
+	switch m {
+	case "direct":
+		return lang.L("Direct only")
+	case "proxy":
+		return lang.L("Proxy only (strict)")
+	}
+	return lang.L("Automatic")
+}
+
+// showSettings opens the connection settings.
+func (w *Window) showSettings() {
+	cs := w.deps.Settings
+	if cs == nil {
+		return
+	}
+	w.bg.Go(func() {
+		conn, err := cs.Connection(context.Background())
+		w.do(func() {
+			if err != nil {
+				w.showError(err)
+				return
+			}
+			w.settingsDialog(cs, conn)
+		})
+	})
+}
+
+// settingsForm is the settings dialog's widgets.
+type settingsForm struct {
+	mode    *widget.RadioGroup
+	proxies *widget.Entry
+	doh     *widget.Check
+	results *widget.Label
+	test    *widget.Button
+	save    func()
+}
+
+func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection) *settingsForm {
+	var labels []string
+	for _, m := range modes {
+		labels = append(labels, modeLabel(m))
+	}
+	mode := widget.NewRadioGroup(labels, nil)
+	mode.SetSelected(modeLabel(conn.Mode))
+	proxies := widget.NewMultiLineEntry()
+	proxies.SetPlaceHolder("socks5://127.0.0.1:9050")
+	proxies.SetText(strings.Join(conn.Proxies, "\n"))
+	proxies.SetMinRowsVisible(3)
+	doh := widget.NewCheck(lang.L("DNS-over-HTTPS"), nil)
+	doh.SetChecked(conn.DoH)
+	results := widget.NewLabel("")
+	results.Wrapping = fyne.TextWrapWord
+	test := widget.NewButton(lang.L("Test"), nil)
+	test.OnTapped = func() {
+		test.Disable()
+		results.SetText(lang.L("Testing…"))
+		w.bg.Go(func() {
+			checks, err := cs.TestConnection(context.Background())
+			w.do(func() {
+				test.Enable()
+				if err != nil {
+					results.SetText(err.Error())
+					return
+				}
+				results.SetText(checksText(checks))
+			})
+		})
+	}
+	form := container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Connection"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		mode,
+		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
+		proxies, doh, test, results)
+	f := &settingsForm{mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f.save = func() {
+		next := Connection{DoH: doh.Checked}
+		for i, l := range labels {
+			if l == mode.Selected {
+				next.Mode = modes[i]
+			}
+		}
+		for _, line := range strings.Split(proxies.Text, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				next.Proxies = append(next.Proxies, line)
+			}
+		}
+		w.bg.Go(func() {
+			err := cs.SetConnection(context.Background(), next)
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+				}
+			})
+		})
+	}
+	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), form, func(save bool) {
+		if save {
+			f.save()
+		}
+	}, w.win)
+	d.Resize(fyne.NewSize(560, 520))
+	d.Show()
+	return f
+}
+
+func checksText(checks []RouteCheck) string {
+	var b strings.Builder
+	for _, c := range checks {
+		state := lang.L("works")
+		if !c.OK {
+			state = VerdictText(c.Verdict) + " (" + c.Verdict + ")"
+		}
+		fmt.Fprintf(&b, "%s: %s, %d ms\n", c.Route, state, c.Elapsed.Milliseconds())
+	}
+	return strings.TrimSpace(b.String())
+}
