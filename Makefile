@@ -38,7 +38,7 @@ test: test-deps vet lint
 	$(GO) test -count=1 -race $(CORE_PKGS)
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./cache/ ./feeds/
+	$(GO) test -run '^$$' -bench . -benchmem ./cache/ ./feeds/ ./ui/
 	$(GO) run ./bench -kabootar $(BIN)
 
 # The censorship lab (needs root): the real binary behind a censor in
