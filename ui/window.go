@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
@@ -69,7 +71,7 @@ type Window struct {
 	articleList *widget.List
 	reader      *widget.RichText
 	readerTitle *widget.Label
-	readerMeta  *widget.Label
+	readerMeta  *fyne.Container
 	openButton  *widget.Button
 	badge       *widget.Label
 	progress    *widget.ProgressBar
@@ -155,9 +157,11 @@ func (w *Window) build() {
 		func() fyne.CanvasObject {
 			title := widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			title.Truncation = fyne.TextTruncateEllipsis
-			meta := widget.NewLabel("meta")
-			meta.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(title, meta)
+			// The source and the time in labels of their own: one run
+			// mixing a Persian name and a date is not ordered right.
+			left, right := widget.NewLabel("source"), widget.NewLabel("time")
+			left.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(title, container.NewBorder(nil, nil, nil, right, left))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(w.articles) {
@@ -165,7 +169,9 @@ func (w *Window) build() {
 			}
 			a := w.articles[i]
 			box := o.(*fyne.Container)
-			title, meta := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+			title := box.Objects[0].(*widget.Label)
+			metaRow := box.Objects[1].(*fyne.Container)
+			left, right := metaRow.Objects[0].(*widget.Label), metaRow.Objects[1].(*widget.Label)
 			mark := ""
 			if !a.Read {
 				mark = "● "
@@ -176,8 +182,15 @@ func (w *Window) build() {
 			title.SetText(mark + a.Title)
 			title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 			title.Alignment = alignFor(a.Title)
-			meta.SetText(w.sourceName(a.SourceID) + " · " + a.Published.Local().Format("2006-01-02 15:04"))
-			meta.Alignment = title.Alignment
+			source, when := w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04")
+			if title.Alignment == fyne.TextAlignTrailing {
+				// Right to left: the source on the right, the time on the left.
+				source, when = when, source
+			}
+			left.SetText(source)
+			right.SetText(when)
+			left.Alignment = fyne.TextAlignLeading
+			left.Refresh()
 			title.Refresh()
 			// Read the next page before the end is reached.
 			if i >= len(w.articles)-20 && w.more && !w.loading {
@@ -192,7 +205,7 @@ func (w *Window) build() {
 
 	w.readerTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.readerTitle.Wrapping = fyne.TextWrapWord
-	w.readerMeta = widget.NewLabel("")
+	w.readerMeta = container.NewHBox()
 	hint := lang.L("Select an article to read it.")
 	hintStyle := widget.RichTextStyleParagraph
 	hintStyle.Alignment = alignFor(hint)
@@ -399,12 +412,19 @@ func (w *Window) open(id int64) {
 			w.readerTitle.SetText(a.Title)
 			w.readerTitle.Alignment = alignFor(a.Title)
 			w.readerTitle.Refresh()
-			meta := []string{w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04")}
-			if a.Author != "" {
-				meta = append(meta, a.Author)
+			// Source, time and author as labels of their own, in the
+			// article's direction: one run mixing them is not ordered right.
+			var parts []fyne.CanvasObject
+			for _, p := range []string{w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04"), a.Author} {
+				if p != "" {
+					parts = append(parts, widget.NewLabel(p))
+				}
 			}
-			w.readerMeta.SetText(strings.Join(meta, " · "))
-			w.readerMeta.Alignment = w.readerTitle.Alignment
+			if w.readerTitle.Alignment == fyne.TextAlignTrailing {
+				slices.Reverse(parts)
+				parts = append([]fyne.CanvasObject{layout.NewSpacer()}, parts...)
+			}
+			w.readerMeta.Objects = parts
 			w.readerMeta.Refresh()
 			w.reader.Segments = segs
 			w.reader.Refresh()
