@@ -96,3 +96,31 @@ func TestSetArticleContentReindexes(t *testing.T) {
 		t.Error("old text still indexed")
 	}
 }
+
+func TestRemovingArticlesSweepsTheirMedia(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	a := addFeed(t, s, "https://a/feed")
+	b := addFeed(t, s, "https://b/feed")
+	s.SaveFetch(ctx, a, &Fetched{Articles: []Article{{GUID: "1", Title: "a", HasImages: true}}})
+	s.SaveFetch(ctx, b, &Fetched{Articles: []Article{{GUID: "1", Title: "b", HasImages: true}}})
+	pend, _ := s.PendingMedia(ctx, 10)
+	shared := bytes.Repeat([]byte{1}, 100)
+	s.PutMedia(ctx, pend[0].ID, Media{URL: "https://a/only.png", MIME: "image/png", Data: []byte{2, 2}})
+	s.PutMedia(ctx, pend[0].ID, Media{URL: "https://cdn/shared.png", MIME: "image/png", Data: shared})
+	s.PutMedia(ctx, pend[1].ID, Media{URL: "https://cdn/shared.png", MIME: "image/png", Data: shared})
+	if err := s.RemoveSource(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Media(ctx, "https://a/only.png"); err == nil {
+		t.Error("the removed source's own image was kept")
+	}
+	if _, err := s.Media(ctx, "https://cdn/shared.png"); err != nil {
+		t.Errorf("an image another article uses was removed: %v", err)
+	}
+	var blobs int
+	s.db.QueryRow(`SELECT count(*) FROM blobs`).Scan(&blobs)
+	if blobs != 1 {
+		t.Errorf("%d blobs left, want the shared one", blobs)
+	}
+}

@@ -58,5 +58,20 @@ func applyRetention(ctx context.Context, tx *sql.Tx, sourceID int64, r Retention
 		n, _ := res.RowsAffected()
 		removed += int(n)
 	}
+	if removed > 0 {
+		if err := sweepMedia(ctx, tx); err != nil {
+			return removed, err
+		}
+	}
 	return removed, nil
+}
+
+// sweepMedia removes media no article links to any more, and content no
+// media points at.
+func sweepMedia(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM media WHERE NOT EXISTS (SELECT 1 FROM article_media am WHERE am.media_id = media.id)`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.hash = blobs.hash)`)
+	return err
 }

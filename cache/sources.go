@@ -171,7 +171,7 @@ func (s *Store) RemoveSource(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("source %d: %w", id, ErrNotFound)
 		}
-		return nil
+		return sweepMedia(ctx, tx)
 	})
 }
 

@@ -6,6 +6,8 @@ package feeds
 import (
 	"bytes"
 	"errors"
+	"io"
+	"mime"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 
 	"github.com/kabootar/kabootar/cache"
 )
@@ -67,9 +70,17 @@ const futureSlack = time.Hour
 
 // Parse reads body, fetched from feedURL, as RSS, Atom or JSON Feed.
 func (p *Parser) Parse(body []byte, feedURL string) (*Feed, error) {
+	return p.ParseHTTP(body, feedURL, "")
+}
+
+// ParseHTTP is Parse for an answer whose Content-Type header is known: a
+// charset it names is used when the document declares none (old Persian
+// sites serve windows-1256 that way).
+func (p *Parser) ParseHTTP(body []byte, feedURL, contentType string) (*Feed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &NotFeedError{Reason: "the answer is empty"}
 	}
+	body = fromHTTPCharset(body, contentType)
 	body = repairUTF8(body)
 	gp := gofeed.NewParser()
 	// Kabootar finds an item's images itself; gofeed's scan of every
@@ -199,6 +210,28 @@ func repairUTF8(body []byte) []byte {
 		return body
 	}
 	return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+}
+
+// fromHTTPCharset converts body to UTF-8 from the charset of contentType,
+// when the body is not UTF-8 and declares no encoding of its own.
+func fromHTTPCharset(body []byte, contentType string) []byte {
+	if contentType == "" || utf8.Valid(body) || xmlEncoding.Match(body[:min(len(body), 200)]) {
+		return body
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	cs := strings.ToLower(params["charset"])
+	if err != nil || cs == "" || cs == "utf-8" || cs == "utf8" {
+		return body
+	}
+	r, err := charset.NewReaderLabel(cs, bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 func looksLikeHTML(body []byte) bool {

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -149,5 +150,18 @@ func TestPlainTextStaysValidUTF8(t *testing.T) {
 	got := PlainText("<p>a\xffb</p><p>c\u00a0d</p>")
 	if got != "a\uFFFDb\nc d" {
 		t.Errorf("%q", got)
+	}
+}
+
+func TestParseHTTPCharset(t *testing.T) {
+	// windows-1256 bytes, no XML declaration: only the HTTP header says so.
+	body := bytes.Replace(readFixture(t, "rss-cp1256.xml"), []byte(`<?xml version="1.0" encoding="windows-1256"?>`), nil, 1)
+	f, err := testParser().ParseHTTP(body, "https://cp.example/rss", "application/rss+xml; charset=windows-1256")
+	if err != nil || f.Title != "خبر" || f.Articles[0].Title != "سلام گرم" {
+		t.Fatalf("%v %+v", err, f)
+	}
+	// Without the header the bytes are not UTF-8: repaired, not failed.
+	if _, err := testParser().ParseHTTP(body, "https://cp.example/rss", ""); err != nil {
+		t.Errorf("without a charset: %v", err)
 	}
 }

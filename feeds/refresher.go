@@ -211,7 +211,7 @@ func (r *Refresher) fetchFeed(ctx context.Context, res *Result, u string, alts [
 		// Parsing is the check: a mirror that answers with something other
 		// than a feed is not a valid answer, and the next URL is tried.
 		Check: func(resp *transport.Response) error {
-			feed, err := r.Parser.Parse(resp.Body, resp.FinalURL)
+			feed, err := r.Parser.ParseHTTP(resp.Body, resp.FinalURL, resp.Header.Get("Content-Type"))
 			resp.Parsed = feed
 			return err
 		},
