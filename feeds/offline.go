@@ -234,6 +234,25 @@ func imagesIn(content string) []string {
 	}
 }
 
+// FullText fetches one article's page now, keeps its full text and
+// fetches the images it shows: what "get full text" in the window does.
+func (o *Offliner) FullText(ctx context.Context, articleID int64, pageURL string) error {
+	if pageURL == "" {
+		return errors.New("the article has no page to fetch")
+	}
+	h, t, err := o.fullText(ctx, pageURL)
+	if err != nil {
+		return err
+	}
+	if err := o.Store.SetArticleContent(ctx, articleID, h, t); err != nil {
+		return err
+	}
+	if _, err := o.article(ctx, cache.Pending{ID: articleID, URL: pageURL, HTML: h}); err != nil {
+		return err
+	}
+	return o.Store.MediaDone(ctx, articleID)
+}
+
 // ErrNoArticle is a page in which readability found no article.
 var ErrNoArticle = errors.New("no article found in the page")
 

@@ -94,3 +94,27 @@ func TestOfflineImagesAndFullText(t *testing.T) {
 		t.Errorf("second run redid %d articles", st.Articles)
 	}
 }
+
+func TestOfflinerFullTextOnDemand(t *testing.T) {
+	fs := newFeedServer(t)
+	pic := pngBytes(t)
+	fs.handle("/img/p.png", serveBytes(pic))
+	fs.handle("/story", serveBytes([]byte(`<html><body><article><h1>Story</h1>`+strings.Repeat("<p>The long account of the night the network went dark, told by the people who kept the news moving through proxies and mirrors.</p>", 6)+
+		`<img src="/img/p.png"></article></body></html>`)))
+	fs.handle("/feed", serveBytes([]byte(fmt.Sprintf(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>teaser</title><link>%s/story</link><description>short</description></item></channel></rss>`, fs.URL))))
+	e := newEnv(t)
+	e.add(t, fs.URL+"/feed")
+	e.refreshAll(t)
+	ctx := context.Background()
+	arts, _ := e.store.Articles(ctx, cache.Query{})
+	o := &Offliner{Fetcher: e.r.Fetcher, Store: e.store, Parser: NewParser()}
+	if err := o.FullText(ctx, arts[0].ID, fs.URL+"/story"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.store.Articles(ctx, cache.Query{Search: "mirrors"}); len(got) != 1 || !got[0].OfflineComplete {
+		t.Errorf("full text not stored, searchable and complete: %+v", got)
+	}
+	if err := o.FullText(ctx, arts[0].ID, fs.URL+"/missing"); err == nil {
+		t.Error("a missing page gave no error")
+	}
+}

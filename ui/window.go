@@ -47,6 +47,8 @@ type Deps struct {
 	OpenFirst bool
 	// Settings reads and changes the connection settings.
 	Settings ConnectionSettings
+	// FullText fetches an article's page and keeps its full text.
+	FullText func(ctx context.Context, articleID int64, pageURL string) error
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -73,6 +75,7 @@ type Window struct {
 	readerTitle *widget.Label
 	readerMeta  *fyne.Container
 	openButton  *widget.Button
+	fullButton  *widget.Button
 	badge       *widget.Label
 	progress    *widget.ProgressBar
 	refreshBtn  *widget.Button
@@ -213,7 +216,9 @@ func (w *Window) build() {
 	w.reader.Wrapping = fyne.TextWrapWord
 	w.openButton = widget.NewButton(lang.L("Open original"), w.openOriginal)
 	w.openButton.Disable()
-	readerPane := container.NewBorder(container.NewVBox(w.readerTitle, w.readerMeta), container.NewHBox(w.openButton), nil, nil,
+	w.fullButton = widget.NewButton(lang.L("Get full text"), w.getFullText)
+	w.fullButton.Disable()
+	readerPane := container.NewBorder(container.NewVBox(w.readerTitle, w.readerMeta), container.NewHBox(w.openButton, w.fullButton), nil, nil,
 		container.NewVScroll(w.reader))
 
 	w.refreshBtn = widget.NewButton(lang.L("Refresh"), w.refreshOrCancel)
@@ -433,6 +438,11 @@ func (w *Window) open(id int64) {
 			} else {
 				w.openButton.Disable()
 			}
+			if a.URL != "" && w.deps.FullText != nil {
+				w.fullButton.Enable()
+			} else {
+				w.fullButton.Disable()
+			}
 			for i := range w.articles {
 				if w.articles[i].ID == id {
 					w.articles[i].Read = true
@@ -497,6 +507,29 @@ func (w *Window) openOriginal() {
 				w.app.OpenURL(u)
 			}
 		}, w.win)
+}
+
+// getFullText fetches the article's page through Kabootar's routes,
+// keeps its text and images, and shows it.
+func (w *Window) getFullText() {
+	if w.current == nil || w.deps.FullText == nil {
+		return
+	}
+	id, page := w.current.ID, w.current.URL
+	w.fullButton.Disable()
+	w.bg.Go(func() {
+		err := w.deps.FullText(context.Background(), id, page)
+		w.do(func() {
+			if err != nil {
+				w.fullButton.Enable()
+				w.showError(err)
+				return
+			}
+			if w.selected == id {
+				w.open(id)
+			}
+		})
+	})
 }
 
 func (w *Window) refreshOrCancel() {

@@ -195,3 +195,30 @@ func TestSettingsChangeMode(t *testing.T) {
 		t.Errorf("saved %+v", fc.saved)
 	}
 }
+
+func TestGetFullText(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := testStore(t)
+	var fetched string
+	w := New(a, Deps{Library: st, FullText: func(ctx context.Context, id int64, page string) error {
+		fetched = page
+		return st.SetArticleContent(ctx, id, "<p>The whole story, at length.</p>", "The whole story, at length.")
+	}})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	eventually(t, w, "the list", func() bool { return len(w.articles) == 3 })
+	// The English shutdown story, which has a page.
+	locked(w, func() {
+		for i, ar := range w.articles {
+			if ar.Title == "Shutdown in the provinces" {
+				w.articleList.Select(i)
+			}
+		}
+	})
+	eventually(t, w, "the button", func() bool { return w.current != nil && !w.fullButton.Disabled() })
+	locked(w, func() { test.Tap(w.fullButton) })
+	eventually(t, w, "the full text", func() bool { return strings.Contains(w.reader.String(), "The whole story") })
+	if fetched != "https://news.example/1" {
+		t.Errorf("fetched %q", fetched)
+	}
+}

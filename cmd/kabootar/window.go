@@ -27,6 +27,15 @@ func (c *cli) window(ctx context.Context) error {
 		Interval:  feeds.DefaultInterval,
 		OpenFirst: c.openFirst,
 		Settings:  connection{c: c, store: store},
+		FullText: func(ctx context.Context, id int64, page string) error {
+			client, err := c.client(ctx, store)
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			off := &feeds.Offliner{Fetcher: client, Store: store, Parser: feeds.NewParser(), Log: c.log}
+			return off.FullText(ctx, id, page)
+		},
 		Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 			// A client per refresh: the settings may have changed.
 			client, err := c.client(ctx, store)
