@@ -194,3 +194,17 @@ func (s *Store) SaveFailure(ctx context.Context, id int64, f Failure) error {
 		return err
 	})
 }
+
+// RenameSource gives a source the name a reader chose.
+func (s *Store) RenameSource(ctx context.Context, id int64, name string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE sources SET name = ? WHERE id = ?`, name, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("source %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

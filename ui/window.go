@@ -30,6 +30,8 @@ type Library interface {
 	Media(ctx context.Context, url string) (cache.Media, error)
 	SetRead(ctx context.Context, id int64, read bool) error
 	SetStarred(ctx context.Context, id int64, starred bool) error
+	RenameSource(ctx context.Context, id int64, name string) error
+	RemoveSource(ctx context.Context, id int64) error
 }
 
 // Deps are what the window works with: the cache, and the actions that
@@ -131,18 +133,18 @@ func (w *Window) Window() fyne.Window { return w.win }
 func (w *Window) build() {
 	w.sourceList = widget.NewList(
 		func() int { return len(w.sources) + 1 },
-		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewLabel("000"), widget.NewLabel("source name"))
-		},
+		func() fyne.CanvasObject { return newSourceRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			c := o.(*fyne.Container)
-			name, count := c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label)
+			row := o.(*sourceRow)
+			name, count := row.name, row.count
 			if i == 0 {
 				name.SetText(lang.L("All sources"))
 				count.SetText("")
+				row.onMenu = nil
 				return
 			}
 			s := w.sources[i-1]
+			row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
 			name.SetText(firstOf(s.Name, s.URL) + "  " + w.sourceStatus(s))
 			name.Truncation = fyne.TextTruncateEllipsis
 			count.SetText(countText(s.Unread))

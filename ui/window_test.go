@@ -222,3 +222,40 @@ func TestGetFullText(t *testing.T) {
 		t.Errorf("fetched %q", fetched)
 	}
 }
+
+func TestSourceMenuRenameRemove(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, id := testStore(t)
+	w := New(a, Deps{Library: st})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 && len(w.articles) == 3 })
+	var src cache.Source
+	locked(w, func() { src = w.sources[0] })
+
+	// The row's secondary tap opens the menu.
+	var row *sourceRow
+	locked(w, func() {
+		for _, o := range test.LaidOutObjects(w.sourceList) {
+			if r, ok := o.(*sourceRow); ok && r.onMenu != nil {
+				row = r
+			}
+		}
+	})
+	if row == nil {
+		t.Fatal("no source row with a menu")
+	}
+	locked(w, func() {
+		test.TapSecondary(row)
+		if w.win.Canvas().Overlays().Top() == nil {
+			t.Error("no menu shown")
+		}
+	})
+
+	locked(w, func() {
+		w.changeSource(func(ctx context.Context) error { return st.RenameSource(ctx, id, "اخبار") })
+	})
+	eventually(t, w, "the new name", func() bool { return w.sources[0].Name == "اخبار" })
+	locked(w, func() { w.changeSource(func(ctx context.Context) error { return st.RemoveSource(ctx, src.ID) }) })
+	eventually(t, w, "no source, no article", func() bool { return len(w.sources) == 0 && len(w.articles) == 0 })
+}

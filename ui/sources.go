@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kabootar/kabootar/cache"
+)
+
+// sourceRow is a row of the sources list: a name and an unread count,
+// with a context menu on the secondary button.
+type sourceRow struct {
+	widget.BaseWidget
+	name, count *widget.Label
+	onMenu      func(at fyne.Position)
+}
+
+func newSourceRow() *sourceRow {
+	r := &sourceRow{name: widget.NewLabel("source name"), count: widget.NewLabel("000")}
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *sourceRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count, r.name))
+}
+
+// TappedSecondary opens the source's menu.
+func (r *sourceRow) TappedSecondary(e *fyne.PointEvent) {
+	if r.onMenu != nil {
+		r.onMenu(e.AbsolutePosition)
+	}
+}
+
+// sourceMenu offers what can be done with a source: refresh, rename, remove.
+func (w *Window) sourceMenu(src cache.Source, at fyne.Position) {
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItem(lang.L("Refresh"), func() {
+			if w.refreshing == nil {
+				w.startRefresh()
+			}
+		}),
+		fyne.NewMenuItem(lang.L("Rename…"), func() { w.renameDialog(src) }),
+		fyne.NewMenuItem(lang.L("Remove…"), func() { w.removeDialog(src) }),
+	)
+	widget.ShowPopUpMenuAtPosition(menu, w.win.Canvas(), at)
+}
+
+func (w *Window) renameDialog(src cache.Source) {
+	entry := widget.NewEntry()
+	entry.SetText(firstOf(src.Name, src.URL))
+	dialog.ShowForm(lang.L("Rename…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+		func(ok bool) {
+			name := strings.TrimSpace(entry.Text)
+			if ok && name != "" {
+				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RenameSource(ctx, src.ID, name) })
+			}
+		}, w.win)
+}
+
+func (w *Window) removeDialog(src cache.Source) {
+	dialog.ShowConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": firstOf(src.Name, src.URL)}),
+		func(ok bool) {
+			if ok {
+				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RemoveSource(ctx, src.ID) })
+			}
+		}, w.win)
+}
+
+// changeSource runs a change in the background, then reads the lists again.
+func (w *Window) changeSource(change func(context.Context) error) {
+	w.bg.Go(func() {
+		err := change(context.Background())
+		w.do(func() {
+			if err != nil {
+				w.showError(err)
+			}
+			w.reloadSources()
+			w.reloadArticles()
+		})
+	})
+}
