@@ -86,19 +86,7 @@ func (c *cli) articles(ctx context.Context, args []string) error {
 }
 
 func (c *cli) show(ctx context.Context, args []string) error {
-	fs := c.flags("show")
-	rest, err := parseInterleaved(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := needArgs("show", rest, 1, "one article ID"); err != nil {
-		return err
-	}
-	id, err := parseID(rest[0])
-	if err != nil {
-		return err
-	}
-	store, err := c.openStore(ctx)
+	id, store, err := c.oneID(ctx, "show", "one article ID", args)
 	if err != nil {
 		return err
 	}

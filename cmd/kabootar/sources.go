@@ -211,19 +211,7 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 }
 
 func (c *cli) sourcesRemove(ctx context.Context, args []string) error {
-	fs := c.flags("sources remove")
-	rest, err := parseInterleaved(fs, args, false)
-	if err != nil {
-		return err
-	}
-	if err := needArgs("sources remove", rest, 1, "one source ID"); err != nil {
-		return err
-	}
-	id, err := parseID(rest[0])
-	if err != nil {
-		return err
-	}
-	store, err := c.openStore(ctx)
+	id, store, err := c.oneID(ctx, "sources remove", "one source ID", args)
 	if err != nil {
 		return err
 	}
@@ -246,6 +234,25 @@ func notFound(err error) error {
 		return usagef("%v", err)
 	}
 	return err
+}
+
+// oneID reads the arguments of a command that takes one ID, and opens the
+// store for it.
+func (c *cli) oneID(ctx context.Context, name, what string, args []string) (int64, *cache.Store, error) {
+	fs := c.flags(name)
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := needArgs(name, rest, 1, what); err != nil {
+		return 0, nil, err
+	}
+	id, err := parseID(rest[0])
+	if err != nil {
+		return 0, nil, err
+	}
+	store, err := c.openStore(ctx)
+	return id, store, err
 }
 
 func parseID(s string) (int64, error) {
