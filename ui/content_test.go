@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -28,7 +29,7 @@ func TestBlocks(t *testing.T) {
 // must follow it, aligned right too; an English paragraph stays left.
 func TestRTLParagraphWithLink(t *testing.T) {
 	a := test.NewTempApp(t)
-	a.Settings().SetTheme(newTheme())
+	a.Settings().SetTheme(newTheme(Reading{}))
 	segs := segments(blocks(`<p>خبر <a href="https://news.example/1">گزارش کامل</a> را بخوانید</p><p>English text</p>`), func(string) fyne.Resource { return nil })
 	rt := widget.NewRichText(segs...)
 	w := test.NewTempWindow(t, rt)
@@ -63,3 +64,18 @@ func TestRTLParagraphWithLink(t *testing.T) {
 }
 
 func theme0Padding() float32 { return 8 }
+
+func TestReadingTheme(t *testing.T) {
+	dark := newTheme(Reading{Theme: "dark", Scale: 1.3})
+	light := newTheme(Reading{Theme: "light"})
+	bg := theme.ColorNameBackground
+	if dark.Color(bg, theme.VariantLight) == light.Color(bg, theme.VariantLight) {
+		t.Error("the dark theme is not dark when the system is light")
+	}
+	if got, want := dark.Size(theme.SizeNameText), theme.DefaultTheme().Size(theme.SizeNameText)*1.3; got != want {
+		t.Errorf("text size %v, want %v", got, want)
+	}
+	if dark.Size(theme.SizeNamePadding) != theme.DefaultTheme().Size(theme.SizeNamePadding) {
+		t.Error("padding scaled with the text")
+	}
+}

@@ -51,11 +51,27 @@ func modeLabel(m string) string {
 	return lang.L("Automatic")
 }
 
-// showSettings opens the connection settings.
+// applyReading shows the theme and text size at once, and keeps them.
+func (w *Window) applyReading(r Reading) {
+	if r == w.reading {
+		return
+	}
+	w.reading = r
+	w.app.Settings().SetTheme(newTheme(r))
+	if w.deps.SaveReading != nil {
+		w.bg.Go(func() {
+			if err := w.deps.SaveReading(context.Background(), r); err != nil {
+				w.do(func() { w.showError(err) })
+			}
+		})
+	}
+}
+
+// showSettings opens the settings.
 func (w *Window) showSettings() {
 	cs := w.deps.Settings
 	if cs == nil {
-		return
+		cs = noConnection{}
 	}
 	w.bg.Go(func() {
 		conn, err := cs.Connection(context.Background())
@@ -71,6 +87,8 @@ func (w *Window) showSettings() {
 
 // settingsForm is the settings dialog's widgets.
 type settingsForm struct {
+	theme   *widget.Select
+	size    *widget.Select
 	mode    *widget.RadioGroup
 	proxies *widget.Entry
 	doh     *widget.Check
@@ -110,13 +128,34 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection) *setting
 			})
 		})
 	}
+	themes := []string{"system", "light", "dark"}
+	themeLabels := []string{lang.L("System"), lang.L("Light"), lang.L("Dark")}
+	scales := []float32{1, 1.15, 1.3}
+	sizeLabels := []string{lang.L("Normal"), lang.L("Large"), lang.L("Larger")}
+	themeSel := widget.NewSelect(themeLabels, nil)
+	sizeSel := widget.NewSelect(sizeLabels, nil)
+	themeSel.SetSelectedIndex(0)
+	sizeSel.SetSelectedIndex(0)
+	for i, t := range themes {
+		if t == w.reading.Theme {
+			themeSel.SetSelectedIndex(i)
+		}
+	}
+	for i, sc := range scales {
+		if sc == w.reading.Scale {
+			sizeSel.SetSelectedIndex(i)
+		}
+	}
 	form := container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Reading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewGridWithColumns(2, widget.NewLabel(lang.L("Theme")), themeSel, widget.NewLabel(lang.L("Text size")), sizeSel),
 		widget.NewLabelWithStyle(lang.L("Connection"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		mode,
 		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, test, results)
-	f := &settingsForm{mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f := &settingsForm{theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
+		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)]})
 		next := Connection{DoH: doh.Checked}
 		for i, l := range labels {
 			if l == mode.Selected {
@@ -157,4 +196,15 @@ func checksText(checks []RouteCheck) string {
 		fmt.Fprintf(&b, "%s: %s, %d ms\n", c.Route, state, c.Elapsed.Milliseconds())
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// noConnection stands in when the window has no connection settings.
+type noConnection struct{}
+
+func (noConnection) Connection(context.Context) (Connection, error) {
+	return Connection{Mode: "auto"}, nil
+}
+func (noConnection) SetConnection(context.Context, Connection) error { return nil }
+func (noConnection) TestConnection(context.Context) ([]RouteCheck, error) {
+	return nil, fmt.Errorf("no connection to test")
 }

@@ -6,25 +6,58 @@
 package ui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/kabootar/kabootar/assets"
 )
 
+// Reading is how the reader wants text shown.
+type Reading struct {
+	Theme string  // "system", "light" or "dark"
+	Scale float32 // text size: 1 normal, 1.15 large, 1.3 larger
+}
+
 // kabootarTheme is Fyne's theme with Vazirmatn, which carries Persian as
-// well as Latin, so Persian reads well without a Persian system font.
+// well as Latin, so Persian reads well without a Persian system font; and
+// with the reader's theme and text size.
 type kabootarTheme struct {
 	fyne.Theme
 	regular, bold fyne.Resource
+	reading       Reading
 }
 
-func newTheme() fyne.Theme {
+func newTheme(r Reading) fyne.Theme {
+	if r.Scale <= 0 {
+		r.Scale = 1
+	}
 	return &kabootarTheme{
 		Theme:   theme.DefaultTheme(),
 		regular: fyne.NewStaticResource("Vazirmatn-Regular.ttf", assets.FontRegular),
 		bold:    fyne.NewStaticResource("Vazirmatn-Bold.ttf", assets.FontBold),
+		reading: r,
 	}
+}
+
+func (t *kabootarTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	switch t.reading.Theme {
+	case "light":
+		v = theme.VariantLight
+	case "dark":
+		v = theme.VariantDark
+	}
+	return t.Theme.Color(n, v)
+}
+
+func (t *kabootarTheme) Size(n fyne.ThemeSizeName) float32 {
+	s := t.Theme.Size(n)
+	switch n {
+	case theme.SizeNameText, theme.SizeNameHeadingText, theme.SizeNameSubHeadingText, theme.SizeNameCaptionText:
+		return s * t.reading.Scale
+	}
+	return s
 }
 
 func (t *kabootarTheme) Font(s fyne.TextStyle) fyne.Resource {

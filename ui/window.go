@@ -51,6 +51,10 @@ type Deps struct {
 	Settings ConnectionSettings
 	// FullText fetches an article's page and keeps its full text.
 	FullText func(ctx context.Context, articleID int64, pageURL string) error
+	// Reading is the theme and text size to start with; SaveReading keeps
+	// a change.
+	Reading     Reading
+	SaveReading func(ctx context.Context, r Reading) error
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -84,6 +88,7 @@ type Window struct {
 	search      *widget.Entry
 	filter      *widget.RadioGroup
 	current     *cache.Article
+	reading     Reading
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -119,8 +124,14 @@ func LoadTranslations() error {
 
 // New builds the window on app. Nothing is read yet: call Start.
 func New(app fyne.App, deps Deps) *Window {
-	app.Settings().SetTheme(newTheme())
-	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar")}
+	app.Settings().SetTheme(newTheme(deps.Reading))
+	if deps.Reading.Scale <= 0 {
+		deps.Reading.Scale = 1
+	}
+	if deps.Reading.Theme == "" {
+		deps.Reading.Theme = "system"
+	}
+	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Reading}
 	w.win.SetIcon(fyne.NewStaticResource("kabootar.png", assets.Icon))
 	w.build()
 	w.win.Resize(fyne.NewSize(1200, 760))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
@@ -186,6 +187,8 @@ func TestSettingsChangeMode(t *testing.T) {
 		t.Errorf("results: %q", f.results.Text)
 	}
 	locked(w, func() {
+		f.theme.SetSelectedIndex(2) // dark
+		f.size.SetSelectedIndex(1)  // large
 		f.mode.SetSelected("Proxy only (strict)")
 		f.doh.SetChecked(false)
 		f.save()
@@ -194,6 +197,14 @@ func TestSettingsChangeMode(t *testing.T) {
 	if fc.saved.Mode != "proxy" || fc.saved.DoH || len(fc.saved.Proxies) != 1 || fc.saved.Proxies[0] != "socks5://u:***@127.0.0.1:9050" {
 		t.Errorf("saved %+v", fc.saved)
 	}
+	locked(w, func() {
+		if w.reading != (Reading{Theme: "dark", Scale: 1.15}) {
+			t.Errorf("reading %+v", w.reading)
+		}
+		if a.Settings().Theme().Size(theme.SizeNameText) != theme.DefaultTheme().Size(theme.SizeNameText)*1.15 {
+			t.Error("the larger text size was not applied")
+		}
+	})
 }
 
 func TestGetFullText(t *testing.T) {

@@ -136,3 +136,33 @@ func TestWindowConnectionSettings(t *testing.T) {
 		t.Error("a test with no source to try passed")
 	}
 }
+
+func TestReadingSettings(t *testing.T) {
+	k := newKB(t)
+	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
+		if key == "KABOOTAR_DATA" {
+			return k.data
+		}
+		return ""
+	}}
+	c.setupLog()
+	ctx := context.Background()
+	st, err := c.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if r, err := loadReading(ctx, st); err != nil || r.Theme != "system" || r.Scale != 1 {
+		t.Errorf("defaults: %+v %v", r, err)
+	}
+	st.SetSetting(ctx, settingTheme, "dark")
+	st.SetSetting(ctx, settingTextScale, "1.30")
+	if r, _ := loadReading(ctx, st); r.Theme != "dark" || r.Scale != 1.3 {
+		t.Errorf("stored: %+v", r)
+	}
+	st.SetSetting(ctx, settingTheme, "purple")
+	st.SetSetting(ctx, settingTextScale, "huge")
+	if r, _ := loadReading(ctx, st); r.Theme != "system" || r.Scale != 1 {
+		t.Errorf("bad values not ignored: %+v", r)
+	}
+}

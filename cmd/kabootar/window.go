@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2/app"
 
+	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 	"github.com/kabootar/kabootar/ui"
 )
@@ -18,6 +20,10 @@ func (c *cli) window(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	reading, err := loadReading(ctx, store)
+	if err != nil {
+		c.log.Warn("reading settings", "err", err)
+	}
 	a := app.NewWithID("org.kabootar.kabootar")
 	if err := ui.LoadTranslations(); err != nil {
 		c.log.Warn("translations", "err", err)
@@ -27,6 +33,13 @@ func (c *cli) window(ctx context.Context) error {
 		Interval:  feeds.DefaultInterval,
 		OpenFirst: c.openFirst,
 		Settings:  connection{c: c, store: store},
+		Reading:   reading,
+		SaveReading: func(ctx context.Context, r ui.Reading) error {
+			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
+				return err
+			}
+			return store.SetSetting(ctx, settingTextScale, strconv.FormatFloat(float64(r.Scale), 'f', 2, 32))
+		},
 		FullText: func(ctx context.Context, id int64, page string) error {
 			client, err := c.client(ctx, store)
 			if err != nil {
@@ -73,6 +86,29 @@ func (c *cli) window(ctx context.Context) error {
 	w.Start(ctx)
 	w.Window().ShowAndRun()
 	return nil
+}
+
+// Reading settings, shared with any other window on the same data.
+const (
+	settingTheme     = "ui.theme"      // system, light or dark
+	settingTextScale = "ui.text_scale" // 1, 1.15 or 1.3
+)
+
+func loadReading(ctx context.Context, st *cache.Store) (ui.Reading, error) {
+	r := ui.Reading{Theme: "system", Scale: 1}
+	if v, ok, err := st.Setting(ctx, settingTheme); err != nil {
+		return r, err
+	} else if ok && (v == "light" || v == "dark" || v == "system") {
+		r.Theme = v
+	}
+	if v, ok, err := st.Setting(ctx, settingTextScale); err != nil {
+		return r, err
+	} else if ok {
+		if f, err := strconv.ParseFloat(v, 32); err == nil && f >= 0.5 && f <= 3 {
+			r.Scale = float32(f)
+		}
+	}
+	return r, nil
 }
 
 // errText is the message of a command's error, or what it printed.
