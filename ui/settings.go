@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,21 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
+
+// Storage is where the cache lives and how much it keeps.
+type Storage struct {
+	Path          string // the cache file, shown
+	Size          int64  // its size in bytes, shown
+	RetentionDays int
+	PerSource     int
+	MediaMB       int
+}
+
+// StorageSettings reads and changes the storage settings.
+type StorageSettings interface {
+	Storage(ctx context.Context) (Storage, error)
+	SetStorage(ctx context.Context, s Storage) error
+}
 
 // Connection is the connection settings as the window edits them.
 // Proxies are shown with their passwords as ***; saving a line unchanged
@@ -75,18 +91,24 @@ func (w *Window) showSettings() {
 	}
 	w.bg.Go(func() {
 		conn, err := cs.Connection(context.Background())
+		var st Storage
+		if err == nil && w.deps.Storage != nil {
+			st, err = w.deps.Storage.Storage(context.Background())
+		}
 		w.do(func() {
 			if err != nil {
 				w.showError(err)
 				return
 			}
-			w.settingsDialog(cs, conn)
+			w.settingsDialog(cs, conn, st)
 		})
 	})
 }
 
 // settingsForm is the settings dialog's widgets.
 type settingsForm struct {
+	days, perSource, mediaMB *widget.Entry
+
 	theme   *widget.Select
 	size    *widget.Select
 	mode    *widget.RadioGroup
@@ -97,7 +119,7 @@ type settingsForm struct {
 	save    func()
 }
 
-func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection) *settingsForm {
+func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Storage) *settingsForm {
 	var labels []string
 	for _, m := range modes {
 		labels = append(labels, modeLabel(m))
@@ -153,7 +175,19 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection) *setting
 		mode,
 		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, test, results)
-	f := &settingsForm{theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	days, perSource, mediaMB := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	if w.deps.Storage != nil {
+		days.SetText(strconv.Itoa(st.RetentionDays))
+		perSource.SetText(strconv.Itoa(st.PerSource))
+		mediaMB.SetText(strconv.Itoa(st.MediaMB))
+		form.Add(widget.NewLabelWithStyle(lang.L("Storage"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		form.Add(widget.NewLabel(fmt.Sprintf("%s (%.1f MB)", st.Path, float64(st.Size)/(1<<20))))
+		form.Add(container.NewGridWithColumns(2,
+			widget.NewLabel(lang.L("Keep articles (days)")), days,
+			widget.NewLabel(lang.L("Articles per source")), perSource,
+			widget.NewLabel(lang.L("Images (MB)")), mediaMB))
+	}
+	f := &settingsForm{days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)]})
 		next := Connection{DoH: doh.Checked}
@@ -167,8 +201,26 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection) *setting
 				next.Proxies = append(next.Proxies, line)
 			}
 		}
+		nextStorage := st
+		var bad error
+		for _, f := range []struct {
+			e   *widget.Entry
+			dst *int
+		}{{days, &nextStorage.RetentionDays}, {perSource, &nextStorage.PerSource}, {mediaMB, &nextStorage.MediaMB}} {
+			if n, err := strconv.Atoi(strings.TrimSpace(f.e.Text)); err == nil && n >= 0 {
+				*f.dst = n
+			} else if w.deps.Storage != nil {
+				bad = fmt.Errorf("%q: %s", f.e.Text, lang.L("give a whole number, 0 for no limit"))
+			}
+		}
 		w.bg.Go(func() {
 			err := cs.SetConnection(context.Background(), next)
+			if err == nil && bad != nil {
+				err = bad
+			}
+			if err == nil && w.deps.Storage != nil && nextStorage != st {
+				err = w.deps.Storage.SetStorage(context.Background(), nextStorage)
+			}
 			w.do(func() {
 				if err != nil {
 					w.showError(err)

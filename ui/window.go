@@ -51,6 +51,8 @@ type Deps struct {
 	Settings ConnectionSettings
 	// FullText fetches an article's page and keeps its full text.
 	FullText func(ctx context.Context, articleID int64, pageURL string) error
+	// Storage reads and changes retention and the media budget.
+	Storage StorageSettings
 	// Reading is the theme and text size to start with; SaveReading keeps
 	// a change.
 	Reading     Reading

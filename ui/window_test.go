@@ -179,7 +179,7 @@ func TestSettingsChangeMode(t *testing.T) {
 	t.Cleanup(w.Wait)
 	var f *settingsForm
 	locked(w, func() {
-		f = w.settingsDialog(fc, fc.conn)
+		f = w.settingsDialog(fc, fc.conn, Storage{})
 		test.Tap(f.test)
 	})
 	eventually(t, w, "the test results", func() bool { return strings.Contains(f.results.Text, "works") })

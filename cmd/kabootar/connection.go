@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/kabootar/kabootar/cache"
@@ -96,4 +97,33 @@ func (cn connection) TestConnection(ctx context.Context) ([]ui.RouteCheck, error
 		out = append(out, ui.RouteCheck{Route: d.Route, OK: d.Verdict == "", Verdict: string(d.Verdict), Elapsed: d.Elapsed})
 	}
 	return out, nil
+}
+
+// storage gives the window the storage settings.
+type storage struct{ store *cache.Store }
+
+var _ ui.StorageSettings = storage{}
+
+func (s storage) Storage(ctx context.Context) (ui.Storage, error) {
+	r, err := s.store.Retention(ctx)
+	if err != nil {
+		return ui.Storage{}, err
+	}
+	out := ui.Storage{Path: s.store.Path(), RetentionDays: int(r.MaxAge.Hours() / 24), PerSource: r.MaxPerSource, MediaMB: cache.DefaultMediaBudgetMB}
+	if v, ok, err := s.store.Setting(ctx, cache.SettingMediaBudgetMB); err == nil && ok {
+		fmt.Sscan(v, &out.MediaMB)
+	}
+	if fi, err := os.Stat(s.store.Path()); err == nil {
+		out.Size = fi.Size()
+	}
+	return out, nil
+}
+
+func (s storage) SetStorage(ctx context.Context, st ui.Storage) error {
+	for k, v := range map[string]int{cache.SettingRetentionDays: st.RetentionDays, cache.SettingRetentionPerSource: st.PerSource, cache.SettingMediaBudgetMB: st.MediaMB} {
+		if err := s.store.SetSetting(ctx, k, fmt.Sprint(v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

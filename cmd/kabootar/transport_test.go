@@ -166,3 +166,32 @@ func TestReadingSettings(t *testing.T) {
 		t.Errorf("bad values not ignored: %+v", r)
 	}
 }
+
+func TestStorageSettings(t *testing.T) {
+	k := newKB(t)
+	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
+		if key == "KABOOTAR_DATA" {
+			return k.data
+		}
+		return ""
+	}}
+	c.setupLog()
+	ctx := context.Background()
+	st, err := c.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := storage{store: st}
+	got, err := s.Storage(ctx)
+	if err != nil || got.RetentionDays != 90 || got.PerSource != 500 || got.MediaMB != 500 || got.Size == 0 || !strings.HasSuffix(got.Path, "kabootar.db") {
+		t.Fatalf("defaults: %+v %v", got, err)
+	}
+	got.RetentionDays, got.PerSource, got.MediaMB = 30, 100, 50
+	if err := s.SetStorage(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Storage(ctx); again.RetentionDays != 30 || again.PerSource != 100 || again.MediaMB != 50 {
+		t.Errorf("after set: %+v", again)
+	}
+}

@@ -33,6 +33,7 @@ func (c *cli) window(ctx context.Context) error {
 		Interval:  feeds.DefaultInterval,
 		OpenFirst: c.openFirst,
 		Settings:  connection{c: c, store: store},
+		Storage:   storage{store: store},
 		Reading:   reading,
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
