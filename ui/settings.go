@@ -108,6 +108,7 @@ func (w *Window) showSettings() {
 // settingsForm is the settings dialog's widgets.
 type settingsForm struct {
 	days, perSource, mediaMB *widget.Entry
+	language                 *widget.Select
 
 	theme   *widget.Select
 	size    *widget.Select
@@ -154,6 +155,14 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	themeLabels := []string{lang.L("System"), lang.L("Light"), lang.L("Dark")}
 	scales := []float32{1, 1.15, 1.3}
 	sizeLabels := []string{lang.L("Normal"), lang.L("Large"), lang.L("Larger")}
+	langs := []string{"", "en", "fa"}
+	langSel := widget.NewSelect([]string{lang.L("System"), "English", "فارسی"}, nil)
+	langSel.SetSelectedIndex(0)
+	for i, l := range langs {
+		if l == w.reading.Language {
+			langSel.SetSelectedIndex(i)
+		}
+	}
 	themeSel := widget.NewSelect(themeLabels, nil)
 	sizeSel := widget.NewSelect(sizeLabels, nil)
 	themeSel.SetSelectedIndex(0)
@@ -170,7 +179,8 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	}
 	form := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("Reading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWithColumns(2, widget.NewLabel(lang.L("Theme")), themeSel, widget.NewLabel(lang.L("Text size")), sizeSel),
+		container.NewGridWithColumns(2, widget.NewLabel(lang.L("Language (when Kabootar starts again)")), langSel,
+			widget.NewLabel(lang.L("Theme")), themeSel, widget.NewLabel(lang.L("Text size")), sizeSel),
 		widget.NewLabelWithStyle(lang.L("Connection"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		mode,
 		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
@@ -187,9 +197,10 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewLabel(lang.L("Articles per source")), perSource,
 			widget.NewLabel(lang.L("Images (MB)")), mediaMB))
 	}
-	f := &settingsForm{days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f := &settingsForm{language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
-		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)]})
+		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
+			Language: langs[max(langSel.SelectedIndex(), 0)]})
 		next := Connection{DoH: doh.Checked}
 		for i, l := range labels {
 			if l == mode.Selected {

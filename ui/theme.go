@@ -18,6 +18,9 @@ import (
 type Reading struct {
 	Theme string  // "system", "light" or "dark"
 	Scale float32 // text size: 1 normal, 1.15 large, 1.3 larger
+	// Language is "" (the system's), "en" or "fa"; it applies when
+	// Kabootar starts again.
+	Language string
 }
 
 // kabootarTheme is Fyne's theme with Vazirmatn, which carries Persian as

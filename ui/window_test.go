@@ -187,8 +187,9 @@ func TestSettingsChangeMode(t *testing.T) {
 		t.Errorf("results: %q", f.results.Text)
 	}
 	locked(w, func() {
-		f.theme.SetSelectedIndex(2) // dark
-		f.size.SetSelectedIndex(1)  // large
+		f.language.SetSelectedIndex(2) // فارسی
+		f.theme.SetSelectedIndex(2)    // dark
+		f.size.SetSelectedIndex(1)     // large
 		f.mode.SetSelected("Proxy only (strict)")
 		f.doh.SetChecked(false)
 		f.save()
@@ -198,7 +199,7 @@ func TestSettingsChangeMode(t *testing.T) {
 		t.Errorf("saved %+v", fc.saved)
 	}
 	locked(w, func() {
-		if w.reading != (Reading{Theme: "dark", Scale: 1.15}) {
+		if w.reading != (Reading{Theme: "dark", Scale: 1.15, Language: "fa"}) {
 			t.Errorf("reading %+v", w.reading)
 		}
 		if a.Settings().Theme().Size(theme.SizeNameText) != theme.DefaultTheme().Size(theme.SizeNameText)*1.15 {

@@ -157,7 +157,8 @@ func TestReadingSettings(t *testing.T) {
 	}
 	st.SetSetting(ctx, settingTheme, "dark")
 	st.SetSetting(ctx, settingTextScale, "1.30")
-	if r, _ := loadReading(ctx, st); r.Theme != "dark" || r.Scale != 1.3 {
+	st.SetSetting(ctx, settingLanguage, "fa")
+	if r, _ := loadReading(ctx, st); r.Theme != "dark" || r.Scale != 1.3 || r.Language != "fa" {
 		t.Errorf("stored: %+v", r)
 	}
 	st.SetSetting(ctx, settingTheme, "purple")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,10 @@ func (c *cli) window(ctx context.Context) error {
 		c.log.Warn("reading settings", "err", err)
 	}
 	a := app.NewWithID("org.kabootar.kabootar")
+	if reading.Language != "" {
+		// Fyne picks its translation from the environment's languages.
+		os.Setenv("LANGUAGE", reading.Language)
+	}
 	if err := ui.LoadTranslations(); err != nil {
 		c.log.Warn("translations", "err", err)
 	}
@@ -37,6 +42,9 @@ func (c *cli) window(ctx context.Context) error {
 		Reading:   reading,
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
+				return err
+			}
+			if err := store.SetSetting(ctx, settingLanguage, r.Language); err != nil {
 				return err
 			}
 			return store.SetSetting(ctx, settingTextScale, strconv.FormatFloat(float64(r.Scale), 'f', 2, 32))
@@ -93,6 +101,7 @@ func (c *cli) window(ctx context.Context) error {
 const (
 	settingTheme     = "ui.theme"      // system, light or dark
 	settingTextScale = "ui.text_scale" // 1, 1.15 or 1.3
+	settingLanguage  = "ui.language"   // "" (the system's), en or fa
 )
 
 func loadReading(ctx context.Context, st *cache.Store) (ui.Reading, error) {
@@ -101,6 +110,11 @@ func loadReading(ctx context.Context, st *cache.Store) (ui.Reading, error) {
 		return r, err
 	} else if ok && (v == "light" || v == "dark" || v == "system") {
 		r.Theme = v
+	}
+	if v, ok, err := st.Setting(ctx, settingLanguage); err != nil {
+		return r, err
+	} else if ok && (v == "en" || v == "fa") {
+		r.Language = v
 	}
 	if v, ok, err := st.Setting(ctx, settingTextScale); err != nil {
 		return r, err
