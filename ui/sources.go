@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
 )
 
 // sourceRow is a row of the sources list: a name and an unread count,
@@ -41,7 +43,10 @@ func (r *sourceRow) TappedSecondary(e *fyne.PointEvent) {
 
 // sourceMenu offers what can be done with a source: refresh, rename, remove.
 func (w *Window) sourceMenu(src cache.Source, at fyne.Position) {
-	menu := fyne.NewMenu("",
+	notify := fyne.NewMenuItem(lang.L("Notify me of new articles"), nil)
+	notify.Checked = w.notify[src.ID]
+	notify.Action = func() { w.setNotify(src.ID, !w.notify[src.ID]) }
+	menu := fyne.NewMenu("", notify,
 		fyne.NewMenuItem(lang.L("Refresh"), func() {
 			if w.refreshing == nil {
 				w.startRefresh()
@@ -86,4 +91,51 @@ func (w *Window) changeSource(change func(context.Context) error) {
 			w.reloadArticles()
 		})
 	})
+}
+
+// NotifySettings keeps which sources' new articles are announced.
+type NotifySettings interface {
+	NotifySources(ctx context.Context) (map[int64]bool, error)
+	SetNotify(ctx context.Context, sourceID int64, on bool) error
+}
+
+func (w *Window) loadNotify() {
+	if w.deps.Notify == nil {
+		return
+	}
+	w.bg.Go(func() {
+		m, err := w.deps.Notify.NotifySources(context.Background())
+		w.do(func() {
+			if err == nil {
+				w.notify = m
+			}
+		})
+	})
+}
+
+func (w *Window) setNotify(id int64, on bool) {
+	if w.deps.Notify == nil {
+		return
+	}
+	if w.notify == nil {
+		w.notify = map[int64]bool{}
+	}
+	w.notify[id] = on
+	w.changeSource(func(ctx context.Context) error { return w.deps.Notify.SetNotify(ctx, id, on) })
+}
+
+// announce sends a notification for the new articles of marked sources.
+func (w *Window) announce(results []feeds.Result) {
+	var parts []string
+	total := 0
+	for _, r := range results {
+		if r.OK && r.New > 0 && w.notify[r.Source.ID] {
+			total += r.New
+			parts = append(parts, fmt.Sprintf("%s (%d)", firstOf(r.Source.Name, r.Source.URL), r.New))
+		}
+	}
+	if total > 0 {
+		w.app.SendNotification(fyne.NewNotification(
+			lang.L("{{.Count}} new articles", map[string]int{"Count": total}), strings.Join(parts, ", ")))
+	}
 }

@@ -53,6 +53,9 @@ type Deps struct {
 	FullText func(ctx context.Context, articleID int64, pageURL string) error
 	// Storage reads and changes retention and the media budget.
 	Storage StorageSettings
+	// Notify keeps the sources whose new articles are announced (none by
+	// default).
+	Notify NotifySettings
 	// Reading is the theme and text size to start with; SaveReading keeps
 	// a change.
 	Reading     Reading
@@ -91,6 +94,7 @@ type Window struct {
 	filter      *widget.RadioGroup
 	current     *cache.Article
 	reading     Reading
+	notify      map[int64]bool // sources whose new articles are announced
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -134,8 +138,20 @@ func New(app fyne.App, deps Deps) *Window {
 		deps.Reading.Theme = "system"
 	}
 	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Reading}
-	w.win.SetIcon(fyne.NewStaticResource("kabootar.png", assets.Icon))
+	icon := fyne.NewStaticResource("kabootar.png", assets.Icon)
+	w.win.SetIcon(icon)
 	w.build()
+	// A tray icon, where the desktop offers one (Fyne adds Quit).
+	if desk, ok := app.(desktop.App); ok {
+		desk.SetSystemTrayIcon(icon)
+		desk.SetSystemTrayMenu(fyne.NewMenu("Kabootar",
+			fyne.NewMenuItem(lang.L("Show Kabootar"), func() { w.win.Show() }),
+			fyne.NewMenuItem(lang.L("Refresh"), func() {
+				if w.refreshing == nil {
+					w.startRefresh()
+				}
+			})))
+	}
 	w.win.Resize(fyne.NewSize(1200, 760))
 	return w
 }
@@ -291,6 +307,7 @@ func (w *Window) build() {
 // Start reads the sources and the first page of articles, in the
 // background, and starts the refresh schedule.
 func (w *Window) Start(ctx context.Context) {
+	w.loadNotify()
 	w.reloadSources()
 	w.reloadArticles()
 	if w.deps.Interval > 0 {
@@ -580,6 +597,7 @@ func (w *Window) startRefresh() {
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
 			w.badge.SetText(badgeFor(results))
+			w.announce(results)
 			w.reloadSources()
 			w.reloadArticles()
 		})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -270,4 +271,41 @@ func TestSourceMenuRenameRemove(t *testing.T) {
 	eventually(t, w, "the new name", func() bool { return w.sources[0].Name == "اخبار" })
 	locked(w, func() { w.changeSource(func(ctx context.Context) error { return st.RemoveSource(ctx, src.ID) }) })
 	eventually(t, w, "no source, no article", func() bool { return len(w.sources) == 0 && len(w.articles) == 0 })
+}
+
+type memNotify struct{ m map[int64]bool }
+
+func (n *memNotify) NotifySources(context.Context) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for k, v := range n.m {
+		out[k] = v
+	}
+	return out, nil
+}
+func (n *memNotify) SetNotify(_ context.Context, id int64, on bool) error { n.m[id] = on; return nil }
+
+func TestNotifyNewArticlesOfMarkedSources(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, id := testStore(t)
+	src, _ := st.Source(context.Background(), id)
+	notify := &memNotify{m: map[int64]bool{}}
+	w := New(a, Deps{Library: st, Notify: notify, Refresh: func(context.Context, func(feeds.Progress)) []feeds.Result {
+		return []feeds.Result{{Source: src, OK: true, New: 4, Route: "direct", URLUsed: src.URL}}
+	}})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
+
+	// Not marked: nothing announced.
+	test.AssertNotificationSent(t, nil, func() {
+		locked(w, func() { test.Tap(w.refreshBtn) })
+		eventually(t, w, "the refresh", func() bool { return w.badge.Text == "Direct" })
+	})
+	locked(w, func() { w.setNotify(id, true) })
+	eventually(t, w, "marked", func() bool { return notify.m[id] })
+	test.AssertNotificationSent(t, &fyne.Notification{Title: "4 new articles", Content: "News (4)"}, func() {
+		locked(w, func() { w.badge.SetText(""); test.Tap(w.refreshBtn) })
+		eventually(t, w, "the refresh", func() bool { return w.badge.Text == "Direct" })
+	})
 }

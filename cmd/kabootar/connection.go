@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kabootar/kabootar/cache"
@@ -126,4 +127,38 @@ func (s storage) SetStorage(ctx context.Context, st ui.Storage) error {
 		}
 	}
 	return nil
+}
+
+// notifySettings keeps the sources whose new articles the window
+// announces, in the setting notify.sources (a JSON list of IDs).
+type notifySettings struct{ store *cache.Store }
+
+const settingNotify = "notify.sources"
+
+func (n notifySettings) NotifySources(ctx context.Context) (map[int64]bool, error) {
+	var ids []int64
+	if err := jsonSetting(ctx, n.store, settingNotify, &ids); err != nil {
+		return nil, err
+	}
+	m := map[int64]bool{}
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m, nil
+}
+
+func (n notifySettings) SetNotify(ctx context.Context, id int64, on bool) error {
+	m, err := n.NotifySources(ctx)
+	if err != nil {
+		m = map[int64]bool{}
+	}
+	m[id] = on
+	ids := []int64{}
+	for k, v := range m {
+		if v {
+			ids = append(ids, k)
+		}
+	}
+	slices.Sort(ids)
+	return n.store.SetSetting(ctx, settingNotify, mustJSON(ids))
 }

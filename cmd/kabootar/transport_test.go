@@ -196,3 +196,33 @@ func TestStorageSettings(t *testing.T) {
 		t.Errorf("after set: %+v", again)
 	}
 }
+
+func TestNotifySettings(t *testing.T) {
+	k := newKB(t)
+	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
+		if key == "KABOOTAR_DATA" {
+			return k.data
+		}
+		return ""
+	}}
+	c.setupLog()
+	ctx := context.Background()
+	st, err := c.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := notifySettings{store: st}
+	if m, err := n.NotifySources(ctx); err != nil || len(m) != 0 {
+		t.Fatalf("by default none: %v %v", m, err)
+	}
+	n.SetNotify(ctx, 3, true)
+	n.SetNotify(ctx, 7, true)
+	n.SetNotify(ctx, 3, false)
+	if m, _ := n.NotifySources(ctx); len(m) != 1 || !m[7] {
+		t.Errorf("after changes: %v", m)
+	}
+	if v, _, _ := st.Setting(ctx, settingNotify); v != "[7]" {
+		t.Errorf("stored %q", v)
+	}
+}

@@ -39,6 +39,7 @@ func (c *cli) window(ctx context.Context) error {
 		OpenFirst: c.openFirst,
 		Settings:  connection{c: c, store: store},
 		Storage:   storage{store: store},
+		Notify:    notifySettings{store: store},
 		Reading:   reading,
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
