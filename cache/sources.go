@@ -208,3 +208,21 @@ func (s *Store) RenameSource(ctx context.Context, id int64, name string) error {
 		return nil
 	})
 }
+
+// SetMirrors replaces a source's mirrors.
+func (s *Store) SetMirrors(ctx context.Context, id int64, mirrors []string) error {
+	b, err := json.Marshal(nonNil(mirrors))
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE sources SET mirrors = ? WHERE id = ?`, string(b), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("source %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

@@ -53,6 +53,7 @@ func (w *Window) sourceMenu(src cache.Source, at fyne.Position) {
 			}
 		}),
 		fyne.NewMenuItem(lang.L("Rename…"), func() { w.renameDialog(src) }),
+		fyne.NewMenuItem(lang.L("Mirrors…"), func() { w.mirrorsDialog(src) }),
 		fyne.NewMenuItem(lang.L("Remove…"), func() { w.removeDialog(src) }),
 	)
 	widget.ShowPopUpMenuAtPosition(menu, w.win.Canvas(), at)
@@ -67,6 +68,32 @@ func (w *Window) renameDialog(src cache.Source) {
 			if ok && name != "" {
 				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RenameSource(ctx, src.ID, name) })
 			}
+		}, w.win)
+}
+
+// mirrorsDialog edits a source's other addresses, one per line.
+func (w *Window) mirrorsDialog(src cache.Source) {
+	entry := widget.NewMultiLineEntry()
+	entry.SetText(strings.Join(src.Mirrors, "\n"))
+	entry.SetPlaceHolder("https://mirror.example/feed")
+	entry.SetMinRowsVisible(4)
+	dialog.ShowForm(lang.L("Mirrors…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			var mirrors []string
+			for _, m := range strings.Split(entry.Text, "\n") {
+				if m = strings.TrimSpace(m); m != "" {
+					u, err := feeds.NormalizeURL(m)
+					if err != nil {
+						w.showError(err)
+						return
+					}
+					mirrors = append(mirrors, u)
+				}
+			}
+			w.changeSource(func(ctx context.Context) error { return w.deps.Library.SetMirrors(ctx, src.ID, mirrors) })
 		}, w.win)
 }
 

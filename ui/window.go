@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -32,6 +33,7 @@ type Library interface {
 	SetStarred(ctx context.Context, id int64, starred bool) error
 	RenameSource(ctx context.Context, id int64, name string) error
 	RemoveSource(ctx context.Context, id int64) error
+	SetMirrors(ctx context.Context, id int64, mirrors []string) error
 }
 
 // Deps are what the window works with: the cache, and the actions that
@@ -56,6 +58,10 @@ type Deps struct {
 	// Notify keeps the sources whose new articles are announced (none by
 	// default).
 	Notify NotifySettings
+	// ImportOPML adds the sources of an OPML file, all or none;
+	// ExportOPML writes every source as OPML, mirrors included.
+	ImportOPML func(ctx context.Context, r io.Reader) (added int, err error)
+	ExportOPML func(ctx context.Context, w io.Writer) error
 	// Reading is the theme and text size to start with; SaveReading keeps
 	// a change.
 	Reading     Reading
@@ -637,12 +643,57 @@ func badgeFor(results []feeds.Result) string {
 func (w *Window) addSourceDialog() {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder(lang.L("URL, @channel, instagram:NAME or x:NAME"))
-	dialog.ShowForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+	items := []*widget.FormItem{widget.NewFormItem("", entry)}
+	if w.deps.ImportOPML != nil && w.deps.ExportOPML != nil {
+		items = append(items, widget.NewFormItem("OPML", container.NewHBox(
+			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
+			widget.NewButton(lang.L("Export OPML…"), w.exportOPML))))
+	}
+	dialog.ShowForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), items,
 		func(ok bool) {
 			if ok && strings.TrimSpace(entry.Text) != "" {
 				w.addSource(entry.Text)
 			}
 		}, w.win)
+}
+
+// importOPML adds the sources of a file the reader picks.
+func (w *Window) importOPML() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		w.bg.Go(func() {
+			defer r.Close()
+			n, err := w.deps.ImportOPML(context.Background(), r)
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+					return
+				}
+				dialog.ShowInformation(lang.L("Import OPML…"), lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n}), w.win)
+				w.reloadSources()
+			})
+		})
+	}, w.win)
+}
+
+// exportOPML writes the sources to a file the reader picks.
+func (w *Window) exportOPML() {
+	dialog.ShowFileSave(func(wr fyne.URIWriteCloser, err error) {
+		if err != nil || wr == nil {
+			return
+		}
+		w.bg.Go(func() {
+			err := w.deps.ExportOPML(context.Background(), wr)
+			if cerr := wr.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				w.do(func() { w.showError(err) })
+			}
+		})
+	}, w.win)
 }
 
 // addSource adds a source in the background.

@@ -269,6 +269,12 @@ func TestSourceMenuRenameRemove(t *testing.T) {
 		w.changeSource(func(ctx context.Context) error { return st.RenameSource(ctx, id, "اخبار") })
 	})
 	eventually(t, w, "the new name", func() bool { return w.sources[0].Name == "اخبار" })
+	locked(w, func() {
+		w.changeSource(func(ctx context.Context) error {
+			return w.deps.Library.SetMirrors(ctx, src.ID, []string{"https://mirror.example/feed"})
+		})
+	})
+	eventually(t, w, "the mirror", func() bool { return len(w.sources[0].Mirrors) == 1 })
 	locked(w, func() { w.changeSource(func(ctx context.Context) error { return st.RemoveSource(ctx, src.ID) }) })
 	eventually(t, w, "no source, no article", func() bool { return len(w.sources) == 0 && len(w.articles) == 0 })
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2/app"
+
+	"time"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
@@ -40,7 +43,21 @@ func (c *cli) window(ctx context.Context) error {
 		Settings:  connection{c: c, store: store},
 		Storage:   storage{store: store},
 		Notify:    notifySettings{store: store},
-		Reading:   reading,
+		ImportOPML: func(ctx context.Context, r io.Reader) (int, error) {
+			srcs, err := feeds.ReadOPML(r)
+			if err != nil {
+				return 0, err
+			}
+			return store.AddSources(ctx, srcs)
+		},
+		ExportOPML: func(ctx context.Context, w io.Writer) error {
+			srcs, err := store.Sources(ctx)
+			if err != nil {
+				return err
+			}
+			return feeds.WriteOPML(w, srcs, time.Now())
+		},
+		Reading: reading,
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
 				return err
