@@ -7,10 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/app"
-
-	"time"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
