@@ -36,6 +36,11 @@ type Connection struct {
 	Mode    string // auto, direct, proxy
 	Proxies []string
 	DoH     bool
+	// Resolvers are DNS-over-HTTPS resolvers (URL[@IP]); none means the
+	// built-in ones.
+	Resolvers []string
+	// Bridges are RSSHub or RSS-Bridge instances for Instagram and X.
+	Bridges []string
 }
 
 // RouteCheck is how one route fared in a connection test.
@@ -107,6 +112,7 @@ func (w *Window) showSettings() {
 
 // settingsForm is the settings dialog's widgets.
 type settingsForm struct {
+	resolvers, bridges       *widget.Entry
 	days, perSource, mediaMB *widget.Entry
 	language                 *widget.Select
 
@@ -133,6 +139,14 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	proxies.SetMinRowsVisible(3)
 	doh := widget.NewCheck(lang.L("DNS-over-HTTPS"), nil)
 	doh.SetChecked(conn.DoH)
+	resolvers := widget.NewMultiLineEntry()
+	resolvers.SetPlaceHolder(lang.L("Your own resolvers, one per line (empty: the built-in ones)"))
+	resolvers.SetText(strings.Join(conn.Resolvers, "\n"))
+	resolvers.SetMinRowsVisible(2)
+	bridges := widget.NewMultiLineEntry()
+	bridges.SetPlaceHolder("https://rsshub.example")
+	bridges.SetText(strings.Join(conn.Bridges, "\n"))
+	bridges.SetMinRowsVisible(2)
 	results := widget.NewLabel("")
 	results.Wrapping = fyne.TextWrapWord
 	test := widget.NewButton(lang.L("Test"), nil)
@@ -184,7 +198,9 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		widget.NewLabelWithStyle(lang.L("Connection"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		mode,
 		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
-		proxies, doh, test, results)
+		proxies, doh, resolvers,
+		widget.NewLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
+		test, results)
 	days, perSource, mediaMB := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	if w.deps.Storage != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
@@ -197,7 +213,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewLabel(lang.L("Articles per source")), perSource,
 			widget.NewLabel(lang.L("Images (MB)")), mediaMB))
 	}
-	f := &settingsForm{language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -207,11 +223,9 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 				next.Mode = modes[i]
 			}
 		}
-		for _, line := range strings.Split(proxies.Text, "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				next.Proxies = append(next.Proxies, line)
-			}
-		}
+		next.Proxies = lines(proxies.Text)
+		next.Resolvers = lines(resolvers.Text)
+		next.Bridges = lines(bridges.Text)
 		nextStorage := st
 		var bad error
 		for _, f := range []struct {
@@ -270,4 +284,15 @@ func (noConnection) Connection(context.Context) (Connection, error) {
 func (noConnection) SetConnection(context.Context, Connection) error { return nil }
 func (noConnection) TestConnection(context.Context) ([]RouteCheck, error) {
 	return nil, fmt.Errorf("no connection to test")
+}
+
+// lines are the non-blank lines of s, trimmed.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -86,21 +86,22 @@ type Window struct {
 	selected   int64
 	refreshing context.CancelFunc
 
-	sourceList  *widget.List
-	articleList *widget.List
-	reader      *widget.RichText
-	readerTitle *widget.Label
-	readerMeta  *fyne.Container
-	openButton  *widget.Button
-	fullButton  *widget.Button
-	badge       *widget.Label
-	progress    *widget.ProgressBar
-	refreshBtn  *widget.Button
-	search      *widget.Entry
-	filter      *widget.RadioGroup
-	current     *cache.Article
-	reading     Reading
-	notify      map[int64]bool // sources whose new articles are announced
+	sourceList   *widget.List
+	articleList  *widget.List
+	reader       *widget.RichText
+	readerScroll *container.Scroll
+	readerTitle  *widget.Label
+	readerMeta   *fyne.Container
+	openButton   *widget.Button
+	fullButton   *widget.Button
+	badge        *widget.Label
+	progress     *widget.ProgressBar
+	refreshBtn   *widget.Button
+	search       *widget.Entry
+	filter       *widget.RadioGroup
+	current      *cache.Article
+	reading      Reading
+	notify       map[int64]bool // sources whose new articles are announced
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -255,8 +256,9 @@ func (w *Window) build() {
 	w.openButton.Disable()
 	w.fullButton = widget.NewButton(lang.L("Get full text"), w.getFullText)
 	w.fullButton.Disable()
+	w.readerScroll = container.NewVScroll(w.reader)
 	readerPane := container.NewBorder(container.NewVBox(w.readerTitle, w.readerMeta), container.NewHBox(w.openButton, w.fullButton), nil, nil,
-		container.NewVScroll(w.reader))
+		w.readerScroll)
 
 	w.refreshBtn = widget.NewButton(lang.L("Refresh"), w.refreshOrCancel)
 	w.progress = widget.NewProgressBar()
@@ -292,6 +294,8 @@ func (w *Window) build() {
 			return // typing in the search box
 		}
 		switch r {
+		case ' ':
+			w.page()
 		case 'j':
 			w.move(1)
 		case 'k':
@@ -471,6 +475,9 @@ func (w *Window) open(id int64) {
 			w.readerMeta.Refresh()
 			w.reader.Segments = segs
 			w.reader.Refresh()
+			// A new article starts at its top.
+			w.readerScroll.ScrollToTop()
+			w.readerScroll.Refresh()
 			if a.URL != "" {
 				w.openButton.Enable()
 			} else {
@@ -490,6 +497,18 @@ func (w *Window) open(id int64) {
 			w.reloadSources()
 		})
 	})
+}
+
+// page scrolls the reader by most of a screen, and at the end of the
+// article goes on to the next.
+func (w *Window) page() {
+	s := w.readerScroll
+	max := s.Content.MinSize().Height - s.Size().Height
+	if s.Offset.Y >= max-1 {
+		w.move(1)
+		return
+	}
+	s.ScrollToOffset(fyne.NewPos(0, min(s.Offset.Y+s.Size().Height*0.9, max)))
 }
 
 func (w *Window) move(d int) {

@@ -315,3 +315,24 @@ func TestNotifyNewArticlesOfMarkedSources(t *testing.T) {
 		eventually(t, w, "the refresh", func() bool { return w.badge.Text == "Direct" })
 	})
 }
+
+func TestSpacePages(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, id := testStore(t)
+	long := strings.Repeat("<p>A paragraph of a long article, long enough to need paging through it on a small window.</p>", 60)
+	st.SaveFetch(context.Background(), id, &cache.Fetched{Articles: []cache.Article{{GUID: "long", Title: "Long read", HTML: long, Text: "long",
+		Published: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)}}})
+	w := New(a, Deps{Library: st})
+	t.Cleanup(w.Wait)
+	w.Window().Resize(fyne.NewSize(900, 500))
+	w.Start(context.Background())
+	eventually(t, w, "the list", func() bool { return len(w.articles) == 4 })
+	locked(w, func() { w.articleList.Select(0) })
+	eventually(t, w, "the long read", func() bool { return w.readerTitle.Text == "Long read" })
+	locked(w, func() { test.TypeOnCanvas(w.win.Canvas(), " ") })
+	locked(w, func() {
+		if w.readerScroll.Offset.Y <= 0 {
+			t.Errorf("space did not page down: scroll %v content %v focused %v", w.readerScroll.Size(), w.readerScroll.Content.MinSize(), w.win.Canvas().Focused())
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
 	"github.com/kabootar/kabootar/ui"
 )
 
@@ -29,6 +30,12 @@ func (cn connection) Connection(ctx context.Context) (ui.Connection, error) {
 	conn := ui.Connection{Mode: string(ns.Mode), DoH: !ns.DoHOff}
 	for _, p := range ns.Proxies {
 		conn.Proxies = append(conn.Proxies, p.String()) // passwords as ***
+	}
+	for _, d := range ns.DoH {
+		conn.Resolvers = append(conn.Resolvers, d.String())
+	}
+	if conn.Bridges, _, err = cn.c.bridgeSettings(ctx, cn.store); err != nil {
+		return conn, err
 	}
 	return conn, nil
 }
@@ -54,12 +61,23 @@ func (cn connection) SetConnection(ctx context.Context, next ui.Connection) erro
 		}
 		args = append(args, "--proxy", p)
 	}
-	if next.DoH {
-		if ns.DoHOff {
-			args = append(args, "--doh", "default")
-		}
-	} else {
+	switch {
+	case !next.DoH:
 		args = append(args, "--doh", "off")
+	case len(next.Resolvers) > 0:
+		for _, r := range next.Resolvers {
+			args = append(args, "--doh", r)
+		}
+	default:
+		args = append(args, "--doh", "default")
+	}
+	var bridges []string
+	for _, b := range next.Bridges {
+		u, err := feeds.NormalizeURL(b)
+		if err != nil {
+			return fmt.Errorf("bridge %s: %w", b, err)
+		}
+		bridges = append(bridges, strings.TrimSuffix(u, "/"))
 	}
 	var out strings.Builder
 	sub := &cli{stdout: &out, stderr: &out, getenv: cn.c.getenv, dataDir: cn.c.dataDir, log: cn.c.log}
@@ -70,7 +88,7 @@ func (cn connection) SetConnection(ctx context.Context, next ui.Connection) erro
 		}
 		return err
 	}
-	return nil
+	return cn.store.SetSetting(ctx, settingBridges, mustJSON(nonNil(bridges)))
 }
 
 func (cn connection) TestConnection(ctx context.Context) ([]ui.RouteCheck, error) {

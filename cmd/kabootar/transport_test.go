@@ -121,8 +121,13 @@ func TestWindowConnectionSettings(t *testing.T) {
 		t.Fatalf("connection: %+v, %v", conn, err)
 	}
 	conn.Mode = "proxy"
+	conn.DoH, conn.Resolvers, conn.Bridges = true, []string{"https://127.0.0.1:8443/dns-query"}, []string{"https://rsshub.example/"}
 	if err := cn.SetConnection(ctx, conn); err != nil {
 		t.Fatal(err)
+	}
+	if again, _ := cn.Connection(ctx); len(again.Resolvers) != 1 || again.Resolvers[0] != "https://127.0.0.1:8443/dns-query" ||
+		len(again.Bridges) != 1 || again.Bridges[0] != "https://rsshub.example" {
+		t.Errorf("resolvers and bridges: %+v", again)
 	}
 	ns, _ := loadNetSettings(ctx, st)
 	if ns.Mode != "proxy" || ns.Proxies[0].URL() != "socks5://reader:hunter2@127.0.0.1:9050" {
