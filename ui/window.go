@@ -188,7 +188,12 @@ func (w *Window) build() {
 	w.sourceList.OnSelected = func(i widget.ListItemID) {
 		w.query.SourceID = 0
 		if i > 0 && i-1 < len(w.sources) {
-			w.query.SourceID = w.sources[i-1].ID
+			s := w.sources[i-1]
+			w.query.SourceID = s.ID
+			if s.LastVerdict != "" {
+				// Say in plain words what stands in the way.
+				w.badge.SetText(VerdictText(s.LastVerdict))
+			}
 		}
 		w.reloadArticles()
 	}
@@ -277,8 +282,9 @@ func (w *Window) build() {
 	}
 	add := widget.NewButton(lang.L("Add source"), w.addSourceDialog)
 	settings := widget.NewButton(lang.L("Settings"), w.showSettings)
+	help := widget.NewButton("?", w.showHelp)
 	w.badge = widget.NewLabel("")
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, w.filter), w.badge,
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, help, w.filter), w.badge,
 		container.NewVBox(w.search, w.progress))
 
 	lists := container.NewHSplit(w.sourceList, w.articleList)
@@ -310,6 +316,8 @@ func (w *Window) build() {
 			w.win.Canvas().Focus(w.search)
 		case 'o':
 			w.openOriginal()
+		case '?':
+			w.showHelp()
 		}
 	})
 }
@@ -566,6 +574,18 @@ func (w *Window) openOriginal() {
 		}, w.win)
 }
 
+// showHelp lists the keyboard shortcuts.
+func (w *Window) showHelp() {
+	keys := [][2]string{{"j / k", "Next / previous article"}, {"space", "Page down, then the next article"}, {"m", "Read / unread"},
+		{"s", "Star"}, {"r", "Refresh"}, {"/", "Search"}, {"o", "Open original"}, {"Ctrl+,", "Settings"}, {"?", "This help"}}
+	grid := container.NewGridWithColumns(2)
+	for _, k := range keys {
+		grid.Add(widget.NewLabelWithStyle(k[0], fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+		grid.Add(widget.NewLabel(lang.L(k[1])))
+	}
+	dialog.ShowCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), grid, w.win)
+}
+
 // getFullText fetches the article's page through Kabootar's routes,
 // keeps its text and images, and shows it.
 func (w *Window) getFullText() {
@@ -621,7 +641,7 @@ func (w *Window) startRefresh() {
 			w.refreshing = nil
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
-			w.badge.SetText(badgeFor(results))
+			w.badge.SetText(badgeFor(results, w.lastOK()))
 			w.announce(results)
 			w.reloadSources()
 			w.reloadArticles()
@@ -629,9 +649,20 @@ func (w *Window) startRefresh() {
 	})
 }
 
+// lastOK is when a source last refreshed, for the offline badge.
+func (w *Window) lastOK() time.Time {
+	var t time.Time
+	for _, s := range w.sources {
+		if s.LastOK.After(t) {
+			t = s.LastOK
+		}
+	}
+	return t
+}
+
 // badgeFor says how the news came: directly, through a proxy or mirror,
 // or not at all.
-func badgeFor(results []feeds.Result) string {
+func badgeFor(results []feeds.Result, lastOK time.Time) string {
 	if len(results) == 0 {
 		return ""
 	}
@@ -649,6 +680,8 @@ func badgeFor(results []feeds.Result) string {
 		}
 	}
 	switch {
+	case ok == 0 && !lastOK.IsZero():
+		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": lastOK.Local().Format("2006-01-02 15:04")})
 	case ok == 0:
 		return lang.L("Offline — showing saved news")
 	case proxy != "":
@@ -757,7 +790,7 @@ func (w *Window) sourceStatus(s cache.Source) string {
 	case strings.Contains(s.LastRoute, "://"):
 		return "↪ " + s.LastRoute
 	}
-	return ""
+	return "✓"
 }
 
 // VerdictText says a verdict in plain words.

@@ -117,8 +117,14 @@ func TestWindowRefreshAndOffline(t *testing.T) {
 	}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
+	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
 	locked(w, func() { test.Tap(w.refreshBtn) })
 	eventually(t, w, "the offline badge", func() bool { return strings.HasPrefix(w.badge.Text, "Offline") })
+	locked(w, func() {
+		if !strings.Contains(w.badge.Text, "from") {
+			t.Errorf("the offline badge does not say from when: %q", w.badge.Text)
+		}
+	})
 	locked(w, func() {
 		if len(w.articles) != 3 {
 			t.Errorf("saved news not shown offline: %d", len(w.articles))
@@ -333,6 +339,27 @@ func TestSpacePages(t *testing.T) {
 	locked(w, func() {
 		if w.readerScroll.Offset.Y <= 0 {
 			t.Errorf("space did not page down: scroll %v content %v focused %v", w.readerScroll.Size(), w.readerScroll.Content.MinSize(), w.win.Canvas().Focused())
+		}
+	})
+}
+
+func TestHelpAndBlockedSource(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, id := testStore(t)
+	st.SaveFailure(context.Background(), id, cache.Failure{Verdict: "dns-bogon", Error: "10.10.34.34"})
+	w := New(a, Deps{Library: st})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
+	locked(w, func() {
+		w.sourceList.Select(1)
+		if !strings.Contains(w.badge.Text, "blocked on your network") {
+			t.Errorf("badge %q does not say the verdict in plain words", w.badge.Text)
+		}
+		test.TypeOnCanvas(w.win.Canvas(), "?")
+		if w.win.Canvas().Overlays().Top() == nil {
+			t.Error("no help shown")
 		}
 	})
 }

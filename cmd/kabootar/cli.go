@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/kabootar/kabootar/cache"
 )
@@ -43,6 +44,7 @@ type cli struct {
 	verbose        bool
 	openFirst      bool
 	log            *slog.Logger
+	began          time.Time // when the run started
 }
 
 const usage = `Kabootar: a news reader that gets through.
@@ -73,7 +75,7 @@ readable); 2 usage or configuration error.
 
 // run runs the command line and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv}
+	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv, began: time.Now()}
 	err := c.dispatch(ctx, args)
 	var ue *usageError
 	var fe *failedError

@@ -109,6 +109,10 @@ func (c *cli) window(ctx context.Context) error {
 			return nil
 		},
 	})
+	started := time.Now()
+	a.Lifecycle().SetOnStarted(func() {
+		c.log.Debug("window started", "ms", time.Since(c.began).Milliseconds(), "after_open_ms", time.Since(started).Milliseconds())
+	})
 	w.Start(ctx)
 	w.Window().ShowAndRun()
 	return nil

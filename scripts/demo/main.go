@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -18,17 +19,19 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: demo DATA_DIR")
+	many := flag.Int("many", 0, "also this many generated articles, to measure the window on a big cache")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: demo [-many N] DATA_DIR")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1]); err != nil {
+	if err := run(flag.Arg(0), *many); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+func run(dir string, many int) error {
 	ctx := context.Background()
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -93,6 +96,21 @@ func run(dir string) error {
 			}
 			st.MediaDone(ctx, a.ID)
 		}
+	}
+	for s := 0; many > 0; s++ {
+		id, err := st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: fmt.Sprint("https://many.example/", s), Name: fmt.Sprint("Source ", s)})
+		if err != nil {
+			return err
+		}
+		arts := make([]cache.Article, min(many, 1000))
+		for i := range arts {
+			arts[i] = cache.Article{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Article %d of source %d", i, s), Text: "text", HTML: "<p>text</p>",
+				Published: now.Add(-time.Duration(s*1000+i) * time.Minute)}
+		}
+		if _, err := st.SaveFetch(ctx, id, &cache.Fetched{Articles: arts}); err != nil {
+			return err
+		}
+		many -= len(arts)
 	}
 	fmt.Println("demo data in", dir)
 	return nil
