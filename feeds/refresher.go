@@ -423,3 +423,7 @@ func (h *hostLimiter) acquire(ctx context.Context, rawURL string) (func(), error
 		return nil, context.Cause(ctx)
 	}
 }
+
+// VerdictOf is the transport's verdict for a failed fetch, "" when it has
+// none: for the window, which speaks to feeds, not to the transport.
+func VerdictOf(err error) string { return string(transport.VerdictOf(err)) }

@@ -764,10 +764,6 @@ func (w *Window) addSource(input string) {
 	})
 }
 
-func (w *Window) showError(err error) {
-	dialog.ShowError(err, w.win)
-}
-
 func (w *Window) sourceName(id int64) string {
 	for _, s := range w.sources {
 		if s.ID == id {

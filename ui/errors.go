@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+)
+
+// friendly says what went wrong in the reader's language and in plain
+// words; the technical detail is shown under it, as it is.
+func friendly(err error) string {
+	switch {
+	case errors.Is(err, feeds.ErrBadAddress):
+		return lang.L("error.address")
+	case errors.Is(err, feeds.ErrChannel):
+		return lang.L("error.channel")
+	case errors.Is(err, feeds.ErrNotFeed):
+		return lang.L("error.notfeed")
+	case errors.Is(err, feeds.ErrBadOPML):
+		return lang.L("error.opml")
+	case errors.Is(err, cache.ErrExists), strings.Contains(err.Error(), "already followed"):
+		return lang.L("error.exists")
+	case errors.Is(err, cache.ErrDiskFull):
+		return lang.L("error.diskfull")
+	case errors.Is(err, cache.ErrReadOnly), errors.Is(err, cache.ErrNotDatabase):
+		return lang.L("error.storage")
+	case strings.Contains(err.Error(), "strict mode"):
+		return lang.L("error.strict")
+	}
+	if v := feeds.VerdictOf(err); v != "" {
+		return VerdictText(v)
+	}
+	if strings.Contains(err.Error(), "could not reach it now") {
+		return lang.L("error.unreachable")
+	}
+	return lang.L("error.other")
+}
+
+func (w *Window) showError(err error) {
+	detail := widget.NewLabel(err.Error())
+	detail.Wrapping = fyne.TextWrapWord
+	detail.TextStyle = fyne.TextStyle{Italic: true}
+	msg := widget.NewLabel(friendly(err))
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Alignment = alignFor(msg.Text)
+	d := dialog.NewCustom(lang.L("Something went wrong"), lang.L("Close"), container.NewVBox(msg, detail), w.win)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
+}

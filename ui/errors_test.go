@@ -1,0 +1,35 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+)
+
+func TestFriendlyErrors(t *testing.T) {
+	test.NewTempApp(t)
+	LoadTranslations()
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("nothing added: %w", feeds.ErrBadAddress), "not a web address"},
+		{fmt.Errorf("x: %w", &feeds.ChannelError{Reason: "no posts"}), "Telegram does not show"},
+		{fmt.Errorf("x: %w", &feeds.NotFeedError{Reason: "web page"}), "not a news feed"},
+		{fmt.Errorf("x: %w", feeds.ErrBadOPML), "Nothing was imported"},
+		{errors.New("kabootar: https://x is already followed"), "already follow"},
+		{fmt.Errorf("x: %w", cache.ErrDiskFull), "disk is full"},
+		{errors.New("boom"), "did not work"},
+	}
+	for _, tt := range tests {
+		if got := friendly(tt.err); !strings.Contains(got, tt.want) {
+			t.Errorf("friendly(%v) = %q, want it to say %q", tt.err, got, tt.want)
+		}
+	}
+}
