@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/kabootar/kabootar/cache"
 )
 
 func TestTransportSetShow(t *testing.T) {
@@ -102,19 +104,8 @@ func TestDiagnose(t *testing.T) {
 func TestWindowConnectionSettings(t *testing.T) {
 	k := newKB(t)
 	k.must(0, "transport", "set", "--proxy", "socks5://reader:hunter2@127.0.0.1:9050")
-	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
-		if key == "KABOOTAR_DATA" {
-			return k.data
-		}
-		return ""
-	}}
-	c.setupLog()
+	c, st := k.open(t)
 	ctx := context.Background()
-	st, err := c.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	cn := connection{c: c, store: st}
 	conn, err := cn.Connection(ctx)
 	if err != nil || conn.Mode != "auto" || len(conn.Proxies) != 1 || conn.Proxies[0] != "socks5://reader:***@127.0.0.1:9050" || conn.DoH {
@@ -144,19 +135,8 @@ func TestWindowConnectionSettings(t *testing.T) {
 
 func TestReadingSettings(t *testing.T) {
 	k := newKB(t)
-	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
-		if key == "KABOOTAR_DATA" {
-			return k.data
-		}
-		return ""
-	}}
-	c.setupLog()
+	_, st := k.open(t)
 	ctx := context.Background()
-	st, err := c.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	if r, err := loadReading(ctx, st); err != nil || r.Theme != "system" || r.Scale != 1 {
 		t.Errorf("defaults: %+v %v", r, err)
 	}
@@ -175,19 +155,8 @@ func TestReadingSettings(t *testing.T) {
 
 func TestStorageSettings(t *testing.T) {
 	k := newKB(t)
-	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
-		if key == "KABOOTAR_DATA" {
-			return k.data
-		}
-		return ""
-	}}
-	c.setupLog()
+	_, st := k.open(t)
 	ctx := context.Background()
-	st, err := c.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	s := storage{store: st}
 	got, err := s.Storage(ctx)
 	if err != nil || got.RetentionDays != 90 || got.PerSource != 500 || got.MediaMB != 500 || got.Size == 0 || !strings.HasSuffix(got.Path, "kabootar.db") {
@@ -204,19 +173,8 @@ func TestStorageSettings(t *testing.T) {
 
 func TestNotifySettings(t *testing.T) {
 	k := newKB(t)
-	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
-		if key == "KABOOTAR_DATA" {
-			return k.data
-		}
-		return ""
-	}}
-	c.setupLog()
+	_, st := k.open(t)
 	ctx := context.Background()
-	st, err := c.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	n := notifySettings{store: st}
 	if m, err := n.NotifySources(ctx); err != nil || len(m) != 0 {
 		t.Fatalf("by default none: %v %v", m, err)
@@ -230,4 +188,23 @@ func TestNotifySettings(t *testing.T) {
 	if v, _, _ := st.Setting(ctx, settingNotify); v != "[7]" {
 		t.Errorf("stored %q", v)
 	}
+}
+
+// open is a cli on the test's data directory and its store, closed when
+// the test ends: what the window's settings work on.
+func (k *kb) open(t *testing.T) (*cli, *cache.Store) {
+	t.Helper()
+	c := &cli{stdout: io.Discard, stderr: io.Discard, getenv: func(key string) string {
+		if key == "KABOOTAR_DATA" {
+			return k.data
+		}
+		return ""
+	}}
+	c.setupLog()
+	st, err := c.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return c, st
 }
