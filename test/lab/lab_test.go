@@ -358,6 +358,7 @@ type refreshOut struct {
 		Error       string
 	}
 	Offline bool
+	Media   struct{ Images, Failed int }
 }
 
 func (l *lab) refresh(data string) (int, refreshOut, time.Duration) {

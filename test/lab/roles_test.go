@@ -1,10 +1,13 @@
 package lab
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log"
 	"net"
@@ -48,8 +51,12 @@ func labFeed() []byte {
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>خبرگزاری آزمایشگاه</title><link>https://news.lab/</link>`)
 	para := strings.Repeat("گزارش تازه از تهران درباره اینترنت و آزادی خبر ", 8)
 	for i := range feedItems {
-		fmt.Fprintf(&b, `<item><title>خبر شماره %d</title><link>https://news.lab/n/%d</link><guid>lab-%d</guid><pubDate>%s</pubDate><description><![CDATA[<p>%s</p><p>%s</p><p>%s</p>]]></description></item>`,
-			i, i, i, time.Date(2026, 11, 20, 8, i, 0, 0, time.UTC).Format(time.RFC1123Z), para, para, para)
+		img := ""
+		if i == 0 { // one photo, fetched for offline reading through the same routes
+			img = `<p><img src="https://news.lab/photo.png"></p>`
+		}
+		fmt.Fprintf(&b, `<item><title>خبر شماره %d</title><link>https://news.lab/n/%d</link><guid>lab-%d</guid><pubDate>%s</pubDate><description><![CDATA[<p>%s</p>%s<p>%s</p><p>%s</p>]]></description></item>`,
+			i, i, i, time.Date(2026, 11, 20, 8, i, 0, 0, time.UTC).Format(time.RFC1123Z), para, img, para, para)
 	}
 	b.WriteString(`</channel></rss>`)
 	return []byte(b.String())
@@ -87,6 +94,12 @@ func world() {
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write(feed)
+	})
+	var pic bytes.Buffer
+	png.Encode(&pic, image.NewRGBA(image.Rect(0, 0, 8, 8)))
+	site.HandleFunc("/photo.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pic.Bytes())
 	})
 	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)

@@ -216,6 +216,10 @@ func TestLab(t *testing.T) {
 			if rt := r.Sources[0].Route; rt != "socks5://"+worldIP+":"+socksPort {
 				t.Errorf("route %q, want the proxy", rt)
 			}
+			// The feed's photo came too, through the proxy.
+			if r.Media.Images != 1 || r.Media.Failed != 0 {
+				t.Errorf("media %+v, want the photo stored", r.Media)
+			}
 			// A source added in strict mode is found through the proxy too.
 			l.must(data, "sources", "add", "https://"+mirrorHost+"/")
 			l.must(data, "diagnose", newsFeed)
