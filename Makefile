@@ -2,7 +2,8 @@
 # both install what is missing first (see scripts/deps.sh).
 GO      ?= go
 BIN     := bin/kabootar
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release is FyneApp.toml's; the commit is stamped by go build from git.
+VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages for the race detector (the ui package's tests drive Fyne's test
 # driver, whose objects are shared with the test goroutine by design).
@@ -12,7 +13,14 @@ export GOFLAGS := $(GOFLAGS) -tags=migrated_fynedo
 # Fyne reads the locale; C is not one it knows.
 export LANG := en_US.UTF-8
 
-.PHONY: build run test test-deps deps vet lint bench lab screenshot clean
+# The fyne tool packages the desktop bundle; pinned, installed into bin/.
+FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE       := bin/tools/fyne
+APP_ID     := org.kabootar.kabootar
+PKG        := dist/kabootar-$(VERSION)-linux-$(shell $(GO) env GOARCH).tar.xz
+PREFIX_USER := $(HOME)/.local
+
+.PHONY: build run test test-deps deps vet lint bench lab screenshot clean icon package package-check install uninstall
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kabootar
@@ -48,6 +56,46 @@ lab: test-deps
 
 clean:
 	rm -rf bin dist
+
+# assets/icon.png is rendered from assets/icon.svg (the source to edit).
+icon:
+	convert -background none -density 96 assets/icon.svg -resize 512x512 -depth 8 assets/icon.png
+
+$(FYNE):
+	GOBIN=$(CURDIR)/bin/tools GOFLAGS= $(GO) install $(FYNE_TOOLS)
+
+# The desktop bundle: binary, .desktop entry (with Persian name and
+# comment added) and icon, in the tar.xz layout of `fyne package`.
+package: deps build $(FYNE)
+	rm -rf bin/pkg && mkdir -p bin/pkg dist
+	cd bin/pkg && cp -r ../../FyneApp.toml ../../assets . && \
+	  ../../$(FYNE) package --os linux --exe ../kabootar --app-version $(VERSION) && \
+	  tar -xJf Kabootar.tar.xz
+	printf '%s\n' 'Name[fa]=کبوتر' 'GenericName[fa]=خبرخوان' \
+	  'Comment[fa]=خبرخوانی که از سد سانسور می‌گذرد و بی‌اینترنت هم خوانده می‌شود' \
+	  >> bin/pkg/kabootar/usr/local/share/applications/$(APP_ID).desktop
+	tar -C bin/pkg -cJf $(PKG) kabootar
+	@echo "package: $(PKG)"
+
+# Builds the package, checks what is in it, installs it into a scratch
+# home and starts it from its .desktop entry under Xvfb.
+package-check: package
+	@bash scripts/deps.sh package
+	bash scripts/package-check.sh $(PKG)
+
+# Installs for the current user: ~/.local/bin, ~/.local/share/applications
+# and ~/.local/share/icons. Kabootar's data (~/.local/share/kabootar) is
+# neither touched here nor by uninstall.
+install: package
+	$(MAKE) -C bin/pkg/kabootar user-install
+	-update-desktop-database -q $(PREFIX_USER)/share/applications 2>/dev/null
+	@echo "Installed: $(PREFIX_USER)/bin/kabootar; Kabootar is in your applications menu."
+
+uninstall:
+	rm -f $(PREFIX_USER)/bin/kabootar $(PREFIX_USER)/share/applications/$(APP_ID).desktop \
+	  $(PREFIX_USER)/share/icons/$(APP_ID).png
+	-update-desktop-database -q $(PREFIX_USER)/share/applications 2>/dev/null
+	@echo "Removed Kabootar; your saved news stays in $${XDG_DATA_HOME:-$(PREFIX_USER)/share}/kabootar."
 
 # Screenshots of the real window under Xvfb, in English and Persian, on a
 # demo data directory (nothing is fetched). Writes bin/screenshot-en.png

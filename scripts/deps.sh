@@ -4,6 +4,7 @@
 #   deps.sh test    what the test suite needs
 #   deps.sh bench   what the benchmark compares against (newsboat)
 #   deps.sh screenshot  Xvfb and ImageMagick, for make screenshot
+#   deps.sh package     what make package-check needs
 # As root it installs; with sudo it asks sudo; otherwise it says what to install.
 set -euo pipefail
 
@@ -16,7 +17,9 @@ case "${1:-build}" in
   test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
   bench) want+=(newsboat) ;;
   screenshot) want+=(libgl1-mesa-dev xorg-dev xvfb xauth imagemagick) ;;
-  *) echo "usage: $0 build|test|bench|screenshot" >&2; exit 2 ;;
+  # Checking the desktop package: its entry, and starting it under Xvfb.
+  package) want+=(xz-utils make desktop-file-utils xvfb xauth x11-utils) ;;
+  *) echo "usage: $0 build|test|bench|screenshot|package" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -130,7 +131,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	if *showVersion {
-		fmt.Fprintf(c.stdout, "kabootar %s\n", version)
+		fmt.Fprintln(c.stdout, versionLine(debug.ReadBuildInfo()))
 		return nil
 	}
 	c.setupLog()
