@@ -1,6 +1,5 @@
 // Package assets holds what Kabootar ships inside its binary: the icon,
-// the Vazirmatn font and the window's translations; default sources come
-// with the first-run issue.
+// the Vazirmatn font, the window's translations and the starter sources.
 package assets
 
 import "embed"
@@ -24,3 +23,8 @@ var (
 //
 //go:embed lang/*.json
 var Lang embed.FS
+
+// Starter is the list of starter sources, starter.json: data, not code.
+//
+//go:embed starter.json
+var Starter []byte

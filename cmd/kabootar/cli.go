@@ -53,6 +53,7 @@ const usage = `Kabootar: a news reader that gets through.
 Usage:
   kabootar [--data DIR]                      open the window
   kabootar [--data DIR] sources add URL|@channel|instagram:NAME|x:NAME|telegram:NAME [--name N] [--mirror URL]... [--full-text]
+  kabootar [--data DIR] sources add --starter fa|en
   kabootar [--data DIR] sources list [--json]
   kabootar [--data DIR] sources remove ID
   kabootar [--data DIR] refresh [--json]

@@ -402,3 +402,45 @@ func TestUsage(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// --starter adds the shipped list of a language without the network (the
+// test's client reaches nothing) and is idempotent.
+func TestSourcesAddStarter(t *testing.T) {
+	k := newKB(t)
+	out := k.must(0, "sources", "add", "--starter", "fa")
+	if !strings.Contains(out, "Added ") {
+		t.Fatalf("out = %q", out)
+	}
+	var list struct {
+		Sources []sourceJSON `json:"sources"`
+	}
+	k.json(&list, "sources", "list", "--json")
+	kinds := map[string]int{}
+	for _, s := range list.Sources {
+		kinds[s.Kind]++
+		if s.Name == "" {
+			t.Errorf("source %s has no name", s.URL)
+		}
+	}
+	if kinds["feed"] == 0 || kinds["telegram"] == 0 || len(list.Sources) == 0 {
+		t.Fatalf("kinds = %v", kinds)
+	}
+	n := len(list.Sources)
+	if out := k.must(0, "sources", "add", "--starter", "fa"); !strings.Contains(out, "Added 0 ") || !strings.Contains(out, "already followed") {
+		t.Errorf("again: %q", out)
+	}
+	k.must(0, "sources", "add", "--starter", "en")
+	k.json(&list, "sources", "list", "--json")
+	if len(list.Sources) <= n {
+		t.Errorf("en added nothing: %d sources", len(list.Sources))
+	}
+	for _, args := range [][]string{
+		{"sources", "add", "--starter", "de"},
+		{"sources", "add", "--starter", "fa", "https://example.org/feed"},
+		{"sources", "add", "--starter", "fa", "--name", "x"},
+	} {
+		if code, _, _ := k.run(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/kabootar/kabootar/assets"
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 	"github.com/kabootar/kabootar/transport"
@@ -48,7 +50,10 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	if *starter != "" {
-		return usagef("starter sources come with the first-run issue; add sources by URL for now")
+		if len(rest) > 0 || *name != "" || len(mirrors) > 0 {
+			return usagef("--starter adds a whole list; give no URL, --name or --mirror with it")
+		}
+		return c.addStarters(ctx, *starter)
 	}
 	if err := needArgs("sources add", rest, 1, "one URL"); err != nil {
 		return err
@@ -138,6 +143,37 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 		return &failedError{fmt.Sprintf("kabootar: could not reach it now (%v);\n"+
 			"  it was added as typed and will be tried on every refresh. %s", found.Unreachable, advice)}
 	}
+	return nil
+}
+
+// addStarters adds the starter sources of a language, as the first run
+// does, without asking the network: the list says what each source is.
+func (c *cli) addStarters(ctx context.Context, language string) error {
+	if !slices.Contains(feeds.StarterLanguages, language) {
+		return usagef("--starter: %q is not one of %s", language, strings.Join(feeds.StarterLanguages, ", "))
+	}
+	list, err := feeds.ReadStarters(assets.Starter)
+	if err != nil {
+		return err
+	}
+	var srcs []cache.Source
+	for _, s := range feeds.StartersFor(list, language) {
+		srcs = append(srcs, s.Source())
+	}
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	added, err := store.AddSources(ctx, srcs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Added %d starter sources (%s)", added, language)
+	if n := len(srcs) - added; n > 0 {
+		fmt.Fprintf(c.stdout, "; %d were already followed", n)
+	}
+	fmt.Fprintln(c.stdout, ". Fetch them with: kabootar refresh")
 	return nil
 }
 
