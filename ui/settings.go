@@ -56,8 +56,9 @@ type RouteCheck struct {
 type ConnectionSettings interface {
 	Connection(ctx context.Context) (Connection, error)
 	SetConnection(ctx context.Context, c Connection) error
-	// TestConnection tries every route on the first source.
-	TestConnection(ctx context.Context) ([]RouteCheck, error)
+	// TestConnection tries every route on target, or on the first
+	// source when target is "".
+	TestConnection(ctx context.Context, target string) ([]RouteCheck, error)
 }
 
 var modes = []string{"auto", "direct", "proxy"}
@@ -154,7 +155,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		test.Disable()
 		results.SetText(lang.L("Testing…"))
 		w.bg.Go(func() {
-			checks, err := cs.TestConnection(context.Background())
+			checks, err := cs.TestConnection(context.Background(), "")
 			w.do(func() {
 				test.Enable()
 				if err != nil {
@@ -282,7 +283,7 @@ func (noConnection) Connection(context.Context) (Connection, error) {
 	return Connection{Mode: "auto"}, nil
 }
 func (noConnection) SetConnection(context.Context, Connection) error { return nil }
-func (noConnection) TestConnection(context.Context) ([]RouteCheck, error) {
+func (noConnection) TestConnection(context.Context, string) ([]RouteCheck, error) {
 	return nil, fmt.Errorf("no connection to test")
 }
 

@@ -66,6 +66,14 @@ type Deps struct {
 	// a change.
 	Reading     Reading
 	SaveReading func(ctx context.Context, r Reading) error
+	// Tray asks for a tray icon. On Linux the tray needs a D-Bus session:
+	// without one Fyne's systray crashes as the app quits.
+	Tray bool
+	// FirstRun, when set, shows the welcome before the main window.
+	FirstRun *FirstRun
+	// ImportBundle adds the sources and articles of a file of saved news
+	// (kabootar bundle export); nil hides it.
+	ImportBundle func(ctx context.Context, r io.Reader) (articles int, err error)
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -102,6 +110,8 @@ type Window struct {
 	current      *cache.Article
 	reading      Reading
 	notify       map[int64]bool // sources whose new articles are announced
+	firstRefresh bool           // the refresh after the welcome
+	toldNothing  bool           // "nothing came through" was said
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -149,7 +159,7 @@ func New(app fyne.App, deps Deps) *Window {
 	w.win.SetIcon(icon)
 	w.build()
 	// A tray icon, where the desktop offers one (Fyne adds Quit).
-	if desk, ok := app.(desktop.App); ok {
+	if desk, ok := app.(desktop.App); ok && deps.Tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayMenu(fyne.NewMenu("Kabootar",
 			fyne.NewMenuItem(lang.L("Show Kabootar"), func() { w.win.Show() }),
@@ -325,6 +335,14 @@ func (w *Window) build() {
 // Start reads the sources and the first page of articles, in the
 // background, and starts the refresh schedule.
 func (w *Window) Start(ctx context.Context) {
+	if w.deps.FirstRun != nil {
+		w.showWelcome(ctx)
+		return
+	}
+	w.startMain(ctx)
+}
+
+func (w *Window) startMain(ctx context.Context) {
 	w.loadNotify()
 	w.reloadSources()
 	w.reloadArticles()
@@ -642,11 +660,26 @@ func (w *Window) startRefresh() {
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
 			w.badge.SetText(badgeFor(results, w.lastOK()))
+			if nothingEver(results) && (w.firstRefresh || !w.toldNothing) {
+				w.toldNothing = true
+				w.nothingCame(results)
+			}
+			w.firstRefresh = false
 			w.announce(results)
 			w.reloadSources()
 			w.reloadArticles()
 		})
 	})
+}
+
+// nothingEver: no source came through, now or ever before.
+func nothingEver(results []feeds.Result) bool {
+	for _, r := range results {
+		if r.OK || !r.Source.LastOK.IsZero() {
+			return false
+		}
+	}
+	return len(results) > 0
 }
 
 // lastOK is when a source last refreshed, for the offline badge.
@@ -725,6 +758,28 @@ func (w *Window) importOPML() {
 				}
 				dialog.ShowInformation(lang.L("Import OPML…"), lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n}), w.win)
 				w.reloadSources()
+			})
+		})
+	}, w.win)
+}
+
+// importBundle adds a file of saved news the reader picks.
+func (w *Window) importBundle() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		w.bg.Go(func() {
+			defer r.Close()
+			n, err := w.deps.ImportBundle(context.Background(), r)
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+					return
+				}
+				dialog.ShowInformation(lang.L("Import saved news…"), lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n}), w.win)
+				w.reloadSources()
+				w.reloadArticles()
 			})
 		})
 	}, w.win)

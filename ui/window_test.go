@@ -164,8 +164,9 @@ func TestVerdictText(t *testing.T) {
 }
 
 type fakeConnection struct {
-	conn  Connection
-	saved *Connection
+	conn   Connection
+	saved  *Connection
+	tested string // the target of the last test
 }
 
 func (f *fakeConnection) Connection(context.Context) (Connection, error) { return f.conn, nil }
@@ -173,7 +174,8 @@ func (f *fakeConnection) SetConnection(_ context.Context, c Connection) error {
 	f.saved = &c
 	return nil
 }
-func (f *fakeConnection) TestConnection(context.Context) ([]RouteCheck, error) {
+func (f *fakeConnection) TestConnection(_ context.Context, target string) ([]RouteCheck, error) {
+	f.tested = target
 	return []RouteCheck{{Route: "direct", Verdict: "dns-bogon"}, {Route: "socks5://127.0.0.1:9050", OK: true, Elapsed: 120 * time.Millisecond}}, nil
 }
 

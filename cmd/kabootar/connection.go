@@ -91,13 +91,15 @@ func (cn connection) SetConnection(ctx context.Context, next ui.Connection) erro
 	return cn.store.SetSetting(ctx, settingBridges, mustJSON(nonNil(bridges)))
 }
 
-func (cn connection) TestConnection(ctx context.Context) ([]ui.RouteCheck, error) {
+func (cn connection) TestConnection(ctx context.Context, target string) ([]ui.RouteCheck, error) {
 	srcs, err := cn.store.Sources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	target := ""
 	for _, s := range srcs {
+		if target != "" {
+			break
+		}
 		if strings.HasPrefix(s.URL, "http") {
 			target = s.URL
 			break

@@ -128,7 +128,7 @@ func TestWindowConnectionSettings(t *testing.T) {
 	if err := cn.SetConnection(ctx, conn); err == nil || !strings.Contains(err.Error(), "needs a proxy") {
 		t.Errorf("strict without proxy: %v", err)
 	}
-	if _, err := cn.TestConnection(ctx); err == nil {
+	if _, err := cn.TestConnection(ctx, ""); err == nil {
 		t.Error("a test with no source to try passed")
 	}
 }

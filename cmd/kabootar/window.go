@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +26,12 @@ func (c *cli) window(ctx context.Context) error {
 	if err != nil {
 		c.log.Warn("reading settings", "err", err)
 	}
-	a := app.NewWithID("org.kabootar.kabootar")
-	if reading.Language != "" {
-		// Fyne picks its translation from the environment's languages.
-		os.Setenv("LANGUAGE", reading.Language)
+	first, err := c.firstRun(ctx, store)
+	if err != nil {
+		c.log.Warn("first run", "err", err)
 	}
-	if err := ui.LoadTranslations(); err != nil {
+	a := app.NewWithID("org.kabootar.kabootar")
+	if err := ui.SetLanguage(reading.Language); err != nil {
 		c.log.Warn("translations", "err", err)
 	}
 	w := ui.New(a, ui.Deps{
@@ -56,7 +55,9 @@ func (c *cli) window(ctx context.Context) error {
 			}
 			return feeds.WriteOPML(w, srcs, time.Now())
 		},
-		Reading: reading,
+		Reading:  reading,
+		FirstRun: first,
+		Tray:     trayAvailable(c.getenv),
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
 				return err
