@@ -184,3 +184,9 @@ func direction(texts ...string) string {
 	}
 	return "ltr"
 }
+
+// Clean sanitises HTML that came from elsewhere than a feed (a bundle of
+// saved news) as a fetched article's is, and gives its plain text.
+func (p *Parser) Clean(htmlText string) (safe, text string) {
+	return finishHTML(p.policy.Sanitize(htmlText), nil)
+}

@@ -26,6 +26,8 @@ func friendly(err error) string {
 		return lang.L("error.notfeed")
 	case errors.Is(err, feeds.ErrBadOPML):
 		return lang.L("error.opml")
+	case errors.Is(err, cache.ErrBadBundle):
+		return lang.L("error.bundle")
 	case errors.Is(err, cache.ErrExists), strings.Contains(err.Error(), "already followed"):
 		return lang.L("error.exists")
 	case errors.Is(err, cache.ErrDiskFull):

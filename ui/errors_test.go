@@ -25,6 +25,7 @@ func TestFriendlyErrors(t *testing.T) {
 		{fmt.Errorf("x: %w", feeds.ErrBadOPML), "Nothing was imported"},
 		{errors.New("kabootar: https://x is already followed"), "already follow"},
 		{fmt.Errorf("x: %w", cache.ErrDiskFull), "disk is full"},
+		{fmt.Errorf("news.zip: %w: article line 2", cache.ErrBadBundle), "not saved news"},
 		{errors.New("boom"), "did not work"},
 	}
 	for _, tt := range tests {

@@ -214,6 +214,13 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewLabel(lang.L("Articles per source")), perSource,
 			widget.NewLabel(lang.L("Images (MB)")), mediaMB))
 	}
+	if w.deps.ImportBundle != nil && w.deps.ExportBundle != nil {
+		// Saved news to carry to someone whose network is down, or from
+		// someone whose network works.
+		form.Add(container.NewHBox(
+			widget.NewButton(lang.L("Import saved news…"), w.importBundle),
+			widget.NewButton(lang.L("Export saved news…"), w.exportBundle)))
+	}
 	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],

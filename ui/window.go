@@ -74,6 +74,8 @@ type Deps struct {
 	// ImportBundle adds the sources and articles of a file of saved news
 	// (kabootar bundle export); nil hides it.
 	ImportBundle func(ctx context.Context, r io.Reader) (articles int, err error)
+	// ExportBundle writes every source's saved news, images included.
+	ExportBundle func(ctx context.Context, w io.Writer) (articles int, err error)
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -783,6 +785,30 @@ func (w *Window) importBundle() {
 			})
 		})
 	}, w.win)
+}
+
+// exportBundle writes the saved news to a file the reader picks.
+func (w *Window) exportBundle() {
+	save := dialog.NewFileSave(func(wr fyne.URIWriteCloser, err error) {
+		if err != nil || wr == nil {
+			return
+		}
+		w.bg.Go(func() {
+			n, err := w.deps.ExportBundle(context.Background(), wr)
+			if cerr := wr.Close(); err == nil {
+				err = cerr
+			}
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+					return
+				}
+				dialog.ShowInformation(lang.L("Export saved news…"), lang.L("Exported {{.Count}} articles.", map[string]int{"Count": n}), w.win)
+			})
+		})
+	}, w.win)
+	save.SetFileName("kabootar-news-" + time.Now().Format("2006-01-02") + ".zip")
+	save.Show()
 }
 
 // exportOPML writes the sources to a file the reader picks.

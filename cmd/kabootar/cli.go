@@ -65,6 +65,8 @@ Usage:
   kabootar [--data DIR] transport show [--json]
   kabootar [--data DIR] diagnose URL [--json]
   kabootar [--data DIR] bridges list | bridges add URL | bridges remove URL
+  kabootar [--data DIR] bundle export FILE [--source ID]... [--days N]
+  kabootar [--data DIR] bundle import FILE
   kabootar --version
 
 Options for every command:
@@ -159,6 +161,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.diagnose(ctx, rest)
 	case "bridges":
 		return c.bridges(ctx, rest)
+	case "bundle":
+		return c.bundle(ctx, rest)
 	case "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

@@ -57,7 +57,15 @@ func (c *cli) window(ctx context.Context) error {
 		},
 		Reading:  reading,
 		FirstRun: first,
-		Tray:     trayAvailable(c.getenv),
+		ImportBundle: func(ctx context.Context, r io.Reader) (int, error) {
+			st, err := importBundle(ctx, store, r)
+			return st.Articles, err
+		},
+		ExportBundle: func(ctx context.Context, w io.Writer) (int, error) {
+			st, err := store.ExportBundle(ctx, w, cache.BundleOptions{})
+			return st.Articles, err
+		},
+		Tray: trayAvailable(c.getenv),
 		SaveReading: func(ctx context.Context, r ui.Reading) error {
 			if err := store.SetSetting(ctx, settingTheme, r.Theme); err != nil {
 				return err

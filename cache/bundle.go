@@ -1,0 +1,557 @@
+package cache
+
+import (
+	"archive/zip"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// A bundle is saved news in one file, to pass from hand to hand when the
+// network is gone: the sources (names, addresses and mirrors; never
+// settings or proxy passwords), their articles and the articles' images.
+// It is a zip: manifest.json, articles.jsonl (an article a line) and
+// media/<sha256> with media.json naming each image's URL.
+const (
+	bundleFormat  = "kabootar-bundle"
+	bundleVersion = 1
+)
+
+// Limits on what an imported bundle may hold: a bundle is hostile input.
+const (
+	maxBundleManifest = 16 << 20
+	maxBundleLine     = 8 << 20 // one article's JSON
+	maxBundleArticles = 1_000_000
+	maxBundleMedia    = 5 << 20 // one image, as when fetched
+	maxBundleTitle    = 2000
+	maxBundleName     = 500
+)
+
+// ErrBadBundle is a file that is not a bundle Kabootar can read.
+var ErrBadBundle = errors.New("not a Kabootar bundle of saved news")
+
+type bundleManifest struct {
+	Format   string         `json:"format"`
+	Version  int            `json:"version"`
+	Created  time.Time      `json:"created"`
+	Sources  []bundleSource `json:"sources"`
+	Articles int            `json:"articles"`
+}
+
+type bundleSource struct {
+	Key     int      `json:"key"`
+	Kind    string   `json:"kind"`
+	URL     string   `json:"url"`
+	Name    string   `json:"name"`
+	SiteURL string   `json:"site_url,omitempty"`
+	Mirrors []string `json:"mirrors,omitempty"`
+}
+
+type bundleArticle struct {
+	Source    int      `json:"source"`
+	GUID      string   `json:"guid,omitempty"`
+	URL       string   `json:"url,omitempty"`
+	Title     string   `json:"title"`
+	Author    string   `json:"author,omitempty"`
+	Published int64    `json:"published"`
+	HTML      string   `json:"html"`
+	Dir       string   `json:"dir,omitempty"`
+	Media     []string `json:"media,omitempty"`
+}
+
+type bundleMedia struct {
+	URL  string `json:"url"`
+	Hash string `json:"hash"`
+	MIME string `json:"mime"`
+}
+
+// BundleOptions choose what a bundle holds: every source when SourceIDs
+// is empty; articles published since Since when it is set.
+type BundleOptions struct {
+	SourceIDs []int64
+	Since     time.Time
+}
+
+// BundleStats says what an export wrote or an import added.
+type BundleStats struct {
+	Sources     int // exported; or new on import
+	Articles    int // exported; or new on import
+	Existing    int // on import: articles already here, left as they were
+	Media       int
+	MediaBytes  int64
+	SourcesSeen int // on import: sources in the bundle
+}
+
+// ExportBundle writes a bundle of saved news to w.
+func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions) (BundleStats, error) {
+	var st BundleStats
+	srcs, err := s.Sources(ctx)
+	if err != nil {
+		return st, err
+	}
+	want := map[int64]bool{}
+	for _, id := range opt.SourceIDs {
+		want[id] = true
+	}
+	man := bundleManifest{Format: bundleFormat, Version: bundleVersion, Created: s.now().UTC()}
+	var ids []int64
+	for _, src := range srcs {
+		if len(want) > 0 && !want[src.ID] {
+			continue
+		}
+		ids = append(ids, src.ID)
+		man.Sources = append(man.Sources, bundleSource{Key: int(src.ID), Kind: src.Kind, URL: src.URL,
+			Name: src.Name, SiteURL: src.SiteURL, Mirrors: src.Mirrors})
+	}
+	for id := range want {
+		found := false
+		for _, got := range ids {
+			found = found || got == id
+		}
+		if !found {
+			return st, fmt.Errorf("source %d: %w", id, ErrNotFound)
+		}
+	}
+	st.Sources = len(ids)
+
+	zw := zip.NewWriter(w)
+	arts, err := zw.Create("articles.jsonl")
+	if err != nil {
+		return st, err
+	}
+	enc := json.NewEncoder(arts)
+	enc.SetEscapeHTML(false)
+	media := map[string]bundleMedia{} // by URL
+	for _, id := range ids {
+		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.guid, a.url, a.title, a.author, a.published, a.html, a.dir
+			FROM articles a WHERE a.source_id = ? AND a.published >= ? ORDER BY a.published, a.id`, id, opt.Since.Unix())
+		if err != nil {
+			return st, classify(err)
+		}
+		var batch []struct {
+			id int64
+			a  bundleArticle
+		}
+		for rows.Next() {
+			var x struct {
+				id int64
+				a  bundleArticle
+			}
+			x.a.Source = int(id)
+			if err := rows.Scan(&x.id, &x.a.GUID, &x.a.URL, &x.a.Title, &x.a.Author, &x.a.Published, &x.a.HTML, &x.a.Dir); err != nil {
+				rows.Close()
+				return st, err
+			}
+			batch = append(batch, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, classify(err)
+		}
+		for _, x := range batch {
+			urls, err := s.storedMedia(ctx, x.id, media)
+			if err != nil {
+				return st, err
+			}
+			x.a.Media = urls
+			if err := enc.Encode(x.a); err != nil {
+				return st, err
+			}
+			st.Articles++
+		}
+	}
+	man.Articles = st.Articles
+
+	index := make([]bundleMedia, 0, len(media))
+	written := map[string]bool{}
+	for _, m := range media {
+		index = append(index, m)
+		if written[m.Hash] {
+			continue
+		}
+		written[m.Hash] = true
+		var data []byte
+		if err := s.db.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = ?`, m.Hash).Scan(&data); err != nil {
+			return st, classify(err)
+		}
+		// Images are compressed already: stored, not deflated again.
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: "media/" + m.Hash, Method: zip.Store})
+		if err != nil {
+			return st, err
+		}
+		if _, err := f.Write(data); err != nil {
+			return st, err
+		}
+		st.Media++
+		st.MediaBytes += int64(len(data))
+	}
+	for name, v := range map[string]any{"media.json": index, "manifest.json": man} {
+		f, err := zw.Create(name)
+		if err != nil {
+			return st, err
+		}
+		if err := json.NewEncoder(f).Encode(v); err != nil {
+			return st, err
+		}
+	}
+	return st, zw.Close()
+}
+
+// storedMedia lists the URLs of an article's stored images, adding each to
+// media.
+func (s *Store) storedMedia(ctx context.Context, articleID int64, media map[string]bundleMedia) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.url, m.hash, b.mime FROM article_media am
+		JOIN media m ON m.id = am.media_id JOIN blobs b ON b.hash = m.hash WHERE am.article_id = ?`, articleID)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var urls []string
+	for rows.Next() {
+		var m bundleMedia
+		if err := rows.Scan(&m.URL, &m.Hash, &m.MIME); err != nil {
+			return nil, err
+		}
+		media[m.URL] = m
+		urls = append(urls, m.URL)
+	}
+	return urls, classify(rows.Err())
+}
+
+// Clean makes an imported article's HTML safe and gives its text, as a
+// fetched article's would be (the feeds package's sanitiser).
+type Clean func(html string) (safe, text string)
+
+var bridgeURL = regexp.MustCompile(`^(instagram|x|telegram):[A-Za-z0-9_.]{1,64}$`)
+
+// ImportBundle adds a bundle's sources and articles: a source already
+// followed (same URL) takes the articles it lacks; an article already
+// here is left as it is. The whole bundle is read and checked before
+// anything is written, so a bad file changes nothing.
+func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, clean Clean) (BundleStats, error) {
+	var st BundleStats
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return st, fmt.Errorf("%w: %v", ErrBadBundle, err)
+	}
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+	}
+	var man bundleManifest
+	if err := readBundleJSON(files["manifest.json"], maxBundleManifest, &man); err != nil {
+		return st, err
+	}
+	if man.Format != bundleFormat {
+		return st, fmt.Errorf("%w: its manifest says %q", ErrBadBundle, man.Format)
+	}
+	if man.Version > bundleVersion {
+		return st, fmt.Errorf("%w: it was written by a newer Kabootar (bundle version %d); update Kabootar to read it", ErrBadBundle, man.Version)
+	}
+	keys := map[int]bundleSource{}
+	for _, src := range man.Sources {
+		if err := checkBundleSource(src); err != nil {
+			return st, fmt.Errorf("%w: source %q: %v", ErrBadBundle, src.Name, err)
+		}
+		if _, dup := keys[src.Key]; dup {
+			return st, fmt.Errorf("%w: source key %d is listed twice", ErrBadBundle, src.Key)
+		}
+		keys[src.Key] = src
+	}
+	st.SourcesSeen = len(keys)
+	var index []bundleMedia
+	if f := files["media.json"]; f != nil {
+		if err := readBundleJSON(f, maxBundleManifest, &index); err != nil {
+			return st, err
+		}
+	}
+	media := map[string]bundleMedia{}
+	for _, m := range index {
+		if files["media/"+m.Hash] == nil || !strings.HasPrefix(m.MIME, "image/") {
+			continue // not in the file, or not an image: the article reads without it
+		}
+		media[m.URL] = m
+	}
+
+	// Check every article first: a bad line rejects the bundle whole.
+	count := 0
+	check := func(a bundleArticle) error {
+		if _, ok := keys[a.Source]; !ok {
+			return fmt.Errorf("an article of source %d, which the manifest does not list", a.Source)
+		}
+		if count++; count > maxBundleArticles {
+			return fmt.Errorf("more than %d articles", maxBundleArticles)
+		}
+		if strings.TrimSpace(a.Title) == "" && strings.TrimSpace(a.HTML) == "" {
+			return errors.New("an article with neither title nor text")
+		}
+		if len(a.Title) > maxBundleTitle || len(a.Author) > maxBundleName || len(a.GUID) > maxBundleTitle || len(a.URL) > maxBundleTitle {
+			return errors.New("an article's title, author or address is too long")
+		}
+		return nil
+	}
+	if err := eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
+		if err := check(a); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadBundle, err)
+		}
+		return nil
+	}); err != nil {
+		return st, err
+	}
+
+	// Sources: the ones followed already are matched by URL.
+	ids := map[int]int64{}
+	existing, err := s.Sources(ctx)
+	if err != nil {
+		return st, err
+	}
+	byURL := map[string]int64{}
+	for _, src := range existing {
+		byURL[src.URL] = src.ID
+	}
+	for _, src := range man.Sources {
+		if id, ok := byURL[src.URL]; ok {
+			ids[src.Key] = id
+			continue
+		}
+		id, err := s.AddSource(ctx, Source{Kind: src.Kind, URL: src.URL, Name: src.Name, SiteURL: src.SiteURL, Mirrors: src.Mirrors})
+		if err != nil {
+			return st, err
+		}
+		ids[src.Key] = id
+		byURL[src.URL] = id
+		st.Sources++
+	}
+
+	// Then the articles again, stored a batch at a time (a transaction
+	// each), so that memory stays bounded whatever the bundle's size.
+	now := s.now()
+	var batch []Article
+	var wants [][]string
+	var batchSource int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var res SaveResult
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			res = SaveResult{}
+			return upsertAll(ctx, tx, batchSource, batch, now, &res)
+		})
+		if err != nil {
+			return err
+		}
+		st.Articles += res.New
+		st.Existing += len(batch) - res.New
+		for i, a := range batch {
+			n, size, err := s.importMedia(ctx, files, media, batchSource, a, wants[i])
+			if err != nil {
+				return err
+			}
+			st.Media += n
+			st.MediaBytes += size
+		}
+		batch, wants = batch[:0], wants[:0]
+		return nil
+	}
+	err = eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
+		sourceID := ids[a.Source]
+		if sourceID != batchSource || len(batch) >= 500 {
+			if err := flush(); err != nil {
+				return err
+			}
+			batchSource = sourceID
+		}
+		here, err := s.hasArticle(ctx, sourceID, a)
+		if err != nil {
+			return err
+		}
+		if here {
+			st.Existing++
+			return nil
+		}
+		safe, text := clean(a.HTML)
+		dir := "ltr"
+		if a.Dir == "rtl" {
+			dir = "rtl"
+		}
+		pub := time.Unix(a.Published, 0)
+		if a.Published <= 0 || pub.After(now.Add(48*time.Hour)) {
+			pub = now
+		}
+		batch = append(batch, Article{GUID: a.GUID, URL: a.URL, Title: strings.TrimSpace(a.Title), Author: a.Author,
+			Published: pub, HTML: safe, Text: text, Dir: dir, HasImages: len(a.Media) > 0})
+		wants = append(wants, a.Media)
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return st, err
+}
+
+// hasArticle says whether a source holds the article: by GUID, else by
+// URL, else by title and date, as a refresh matches them.
+func (s *Store) hasArticle(ctx context.Context, sourceID int64, a bundleArticle) (bool, error) {
+	var n int
+	var err error
+	switch {
+	case a.GUID != "":
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE source_id = ? AND guid = ?`, sourceID, a.GUID).Scan(&n)
+	case a.URL != "":
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE source_id = ? AND url = ?`, sourceID, a.URL).Scan(&n)
+	default:
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE source_id = ? AND title = ? AND published = ?`,
+			sourceID, strings.TrimSpace(a.Title), a.Published).Scan(&n)
+	}
+	return n > 0, classify(err)
+}
+
+// importMedia stores the images an imported article names, from the
+// bundle, checking each is what its name says and an image.
+func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, media map[string]bundleMedia,
+	sourceID int64, a Article, urls []string) (int, int64, error) {
+	if len(urls) == 0 {
+		return 0, 0, nil
+	}
+	var id int64
+	q := `SELECT id FROM articles WHERE source_id = ? AND guid = ?`
+	key := a.GUID
+	if key == "" {
+		q, key = `SELECT id FROM articles WHERE source_id = ? AND url = ?`, a.URL
+	}
+	if key == "" {
+		q = `SELECT id FROM articles WHERE source_id = ? AND title = ? ORDER BY id DESC LIMIT 1`
+		key = a.Title
+	}
+	if err := s.db.QueryRowContext(ctx, q, sourceID, key).Scan(&id); err != nil {
+		return 0, 0, classify(err)
+	}
+	n, size := 0, int64(0)
+	for _, u := range urls {
+		m, ok := media[u]
+		if !ok {
+			continue
+		}
+		data, err := readBundleFile(files["media/"+m.Hash], maxBundleMedia)
+		if err != nil {
+			continue // a damaged image: the article reads without it
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") {
+			continue
+		}
+		if err := s.PutMedia(ctx, id, Media{URL: u, MIME: m.MIME, Data: data}); err != nil {
+			return n, size, err
+		}
+		n++
+		size += int64(len(data))
+	}
+	// Not marked as tried: images the bundle lacks are fetched at the
+	// next refresh that gets through.
+	return n, size, nil
+}
+
+func checkBundleSource(src bundleSource) error {
+	if len(src.Name) > maxBundleName {
+		return errors.New("its name is too long")
+	}
+	switch src.Kind {
+	case KindFeed, KindTelegram:
+		u, err := url.Parse(src.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not a web address", src.URL)
+		}
+	case KindBridge:
+		if !bridgeURL.MatchString(src.URL) {
+			return fmt.Errorf("%q is not an account", src.URL)
+		}
+	default:
+		return fmt.Errorf("unknown kind %q", src.Kind)
+	}
+	for _, m := range src.Mirrors {
+		if u, err := url.Parse(m); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("mirror %q is not a web address", m)
+		}
+	}
+	return nil
+}
+
+func readBundleFile(f *zip.File, limit int64) ([]byte, error) {
+	if f == nil {
+		return nil, fmt.Errorf("%w: a part is missing", ErrBadBundle)
+	}
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("%w: %s is larger than %d MB", ErrBadBundle, f.Name, limit>>20)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
+	}
+	defer rc.Close()
+	// The size in the header may lie: read one byte past the limit.
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: %s is larger than %d MB", ErrBadBundle, f.Name, limit>>20)
+	}
+	return data, nil
+}
+
+func readBundleJSON(f *zip.File, limit int64, v any) error {
+	if f == nil {
+		return fmt.Errorf("%w: it has no manifest", ErrBadBundle)
+	}
+	data, err := readBundleFile(f, limit)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
+	}
+	return nil
+}
+
+func eachBundleArticle(f *zip.File, each func(bundleArticle) error) error {
+	if f == nil {
+		return fmt.Errorf("%w: it has no articles", ErrBadBundle)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBundle, err)
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 64<<10), maxBundleLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(strings.TrimSpace(sc.Text())) == 0 {
+			continue
+		}
+		var a bundleArticle
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			return fmt.Errorf("%w: article line %d: %v", ErrBadBundle, line, err)
+		}
+		if err := each(a); err != nil {
+			return fmt.Errorf("article line %d: %w", line, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%w: article line %d: %v", ErrBadBundle, line+1, err)
+	}
+	return nil
+}

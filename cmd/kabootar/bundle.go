@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/feeds"
+)
+
+// bundle exports and imports saved news: one file to carry to someone
+// whose network is down.
+func (c *cli) bundle(ctx context.Context, args []string) error {
+	fs := c.flags("bundle")
+	var sourceIDs stringList
+	fs.Var(&sourceIDs, "source", "export only this source (by ID); may be given many times")
+	days := fs.Int("days", 0, "export only articles of the last N days (0: all)")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || (rest[0] != "import" && rest[0] != "export") {
+		return usagef("use 'bundle export FILE [--source ID]... [--days N]' or 'bundle import FILE'")
+	}
+	if rest[0] == "import" {
+		if len(sourceIDs) > 0 || *days != 0 {
+			return usagef("--source and --days choose what to export; import takes the whole file")
+		}
+		return c.bundleImport(ctx, rest[1])
+	}
+	opt := cache.BundleOptions{}
+	for _, s := range sourceIDs {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return usagef("--source %q: a source is given by its ID (kabootar sources list)", s)
+		}
+		opt.SourceIDs = append(opt.SourceIDs, id)
+	}
+	if *days < 0 {
+		return usagef("--days must be 0 or more")
+	}
+	if *days > 0 {
+		opt.Since = time.Now().Add(-time.Duration(*days) * 24 * time.Hour)
+	}
+	return c.bundleExport(ctx, rest[1], opt)
+}
+
+// bundleExport writes through a temporary file beside path, so that a
+// failed export never leaves half a bundle under the name.
+func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOptions) error {
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	st, err := exportBundle(ctx, store, path, opt)
+	if errors.Is(err, cache.ErrNotFound) {
+		return usagef("%v: see kabootar sources list", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Exported %d articles from %d sources, with %d images (%.1f MB), to %s\n",
+		st.Articles, st.Sources, st.Media, float64(st.MediaBytes)/(1<<20), path)
+	return nil
+}
+
+func exportBundle(ctx context.Context, store *cache.Store, path string, opt cache.BundleOptions) (cache.BundleStats, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kabootar-bundle-*")
+	if err != nil {
+		return cache.BundleStats{}, fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	st, err := store.ExportBundle(ctx, tmp, opt)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return st, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return st, nil
+}
+
+func (c *cli) bundleImport(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return usagef("cannot read %s: %v", path, err)
+	}
+	defer f.Close()
+	store, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	st, err := importBundle(ctx, store, f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(c.stdout, "Imported %d articles (%d were here already) and %d images; %d new sources of %d.\n",
+		st.Articles, st.Existing, st.Media, st.Sources, st.SourcesSeen)
+	return nil
+}
+
+// importBundle reads a bundle from r: a file as it is, anything else (the
+// window's file picker) through a temporary file, since a zip is read from
+// its end.
+func importBundle(ctx context.Context, store *cache.Store, r io.Reader) (cache.BundleStats, error) {
+	f, ok := r.(*os.File)
+	if !ok {
+		tmp, err := os.CreateTemp("", "kabootar-import-*")
+		if err != nil {
+			return cache.BundleStats{}, err
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		if _, err := io.Copy(tmp, r); err != nil {
+			return cache.BundleStats{}, fmt.Errorf("reading the file: %w", err)
+		}
+		f = tmp
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return cache.BundleStats{}, err
+	}
+	st, err := store.ImportBundle(ctx, f, info.Size(), feeds.NewParser().Clean)
+	if err != nil {
+		return st, err
+	}
+	// Images beyond the budget go, least recently read first.
+	if _, err := store.EnforceMediaBudget(ctx); err != nil {
+		return st, err
+	}
+	return st, nil
+}
