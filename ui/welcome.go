@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -76,7 +77,7 @@ func (w *Window) showWelcome(ctx context.Context) {
 	if wc.language == "" {
 		// Until the reader chooses: the system's, if it is one we have.
 		wc.language = "en"
-		if lang.SystemLocale().LanguageString() == "fa" {
+		if strings.HasPrefix(string(lang.SystemLocale()), "fa") {
 			wc.language = "fa"
 		}
 	}
