@@ -67,8 +67,11 @@ $(FYNE):
 # The desktop bundle: binary, .desktop entry (with Persian name and
 # comment added) and icon, in the tar.xz layout of `fyne package`.
 package: deps build $(FYNE)
-	rm -rf bin/pkg && mkdir -p bin/pkg dist
-	cd bin/pkg && cp -r ../../FyneApp.toml ../../assets . && \
+	rm -rf bin/pkg && mkdir -p bin/pkg/assets dist
+	# Only what fyne package reads: a copy of assets/*.go here would be a
+	# package of the module.
+	cp FyneApp.toml bin/pkg/ && cp assets/icon.png bin/pkg/assets/
+	cd bin/pkg && \
 	  ../../$(FYNE) package --os linux --exe ../kabootar --app-version $(VERSION) && \
 	  tar -xJf Kabootar.tar.xz
 	printf '%s\n' 'Name[fa]=کبوتر' 'GenericName[fa]=خبرخوان' \

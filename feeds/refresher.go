@@ -427,3 +427,9 @@ func (h *hostLimiter) acquire(ctx context.Context, rawURL string) (func(), error
 // VerdictOf is the transport's verdict for a failed fetch, "" when it has
 // none: for the window, which speaks to feeds, not to the transport.
 func VerdictOf(err error) string { return string(transport.VerdictOf(err)) }
+
+// The transport's configuration errors, for the window.
+var (
+	ErrBadProxy = transport.ErrBadProxy
+	ErrBadDoH   = transport.ErrBadDoH
+)

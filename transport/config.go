@@ -41,6 +41,9 @@ type Proxy struct {
 // ErrBadProxy is a proxy URL that cannot be used.
 var ErrBadProxy = errors.New("not a usable proxy address")
 
+// ErrBadDoH is a DNS-over-HTTPS resolver that cannot be used.
+var ErrBadDoH = errors.New("not a usable DNS-over-HTTPS resolver")
+
 // ParseProxy reads a proxy URL. Errors never repeat the password.
 func ParseProxy(s string) (Proxy, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
@@ -140,12 +143,12 @@ func ParseDoH(s string) (DoHServer, error) {
 	if i := strings.LastIndex(s, "@"); i > strings.Index(s, "://")+2 && !strings.Contains(s[i:], "/") {
 		s, ip = s[:i], s[i+1:]
 		if _, err := netip.ParseAddr(ip); err != nil {
-			return DoHServer{}, fmt.Errorf("DoH resolver address %q is not an IP address", ip)
+			return DoHServer{}, fmt.Errorf("%w: address %q is not an IP address", ErrBadDoH, ip)
 		}
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return DoHServer{}, fmt.Errorf("DoH resolver %q: give an https:// URL, as https://1.1.1.1/dns-query", s)
+		return DoHServer{}, fmt.Errorf("%w: %q: give an https:// URL, as https://1.1.1.1/dns-query", ErrBadDoH, s)
 	}
 	return DoHServer{URL: u.String(), IP: ip}, nil
 }

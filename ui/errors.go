@@ -26,6 +26,10 @@ func friendly(err error) string {
 		return lang.L("error.notfeed")
 	case errors.Is(err, feeds.ErrBadOPML):
 		return lang.L("error.opml")
+	case errors.Is(err, feeds.ErrBadProxy):
+		return lang.L("error.proxy")
+	case errors.Is(err, feeds.ErrBadDoH):
+		return lang.L("error.doh")
 	case errors.Is(err, cache.ErrBadBundle):
 		return lang.L("error.bundle")
 	case errors.Is(err, cache.ErrExists), strings.Contains(err.Error(), "already followed"):
@@ -47,13 +51,17 @@ func friendly(err error) string {
 }
 
 func (w *Window) showError(err error) {
+	// The detail stays as the program wrote it: it is for a bug report
+	// or a search, and says so in the reader's language.
+	caption := widget.NewLabel(lang.L("Technical detail (for a bug report):"))
+	caption.Alignment = alignFor(caption.Text)
 	detail := widget.NewLabel(err.Error())
 	detail.Wrapping = fyne.TextWrapWord
 	detail.TextStyle = fyne.TextStyle{Italic: true}
 	msg := widget.NewLabel(friendly(err))
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Alignment = alignFor(msg.Text)
-	d := dialog.NewCustom(lang.L("Something went wrong"), lang.L("Close"), container.NewVBox(msg, detail), w.win)
+	d := dialog.NewCustom(lang.L("Something went wrong"), lang.L("Close"), container.NewVBox(msg, caption, detail), w.win)
 	d.Resize(fyne.NewSize(520, 240))
 	d.Show()
 }

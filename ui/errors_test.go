@@ -25,6 +25,8 @@ func TestFriendlyErrors(t *testing.T) {
 		{fmt.Errorf("x: %w", feeds.ErrBadOPML), "Nothing was imported"},
 		{errors.New("kabootar: https://x is already followed"), "already follow"},
 		{fmt.Errorf("x: %w", cache.ErrDiskFull), "disk is full"},
+		{fmt.Errorf("--proxy: %w: socks5://x:y", feeds.ErrBadProxy), "proxy address cannot be used"},
+		{fmt.Errorf("--doh: %w", feeds.ErrBadDoH), "resolver cannot be used"},
 		{fmt.Errorf("news.zip: %w: article line 2", cache.ErrBadBundle), "not saved news"},
 		{errors.New("boom"), "did not work"},
 	}

@@ -25,11 +25,20 @@ const (
 )
 
 // usageError is a mistake in how kabootar was called.
-type usageError struct{ msg string }
+// It keeps the error it wraps (%w), so that the window can say it in the
+// reader's language.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &usageError{msg: err.Error(), err: errors.Unwrap(err)}
+}
 
 // failedError is a command that finished but with failures (exit 1). Its
 // details were already printed.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -82,10 +81,6 @@ func (cn connection) SetConnection(ctx context.Context, next ui.Connection) erro
 	var out strings.Builder
 	sub := &cli{stdout: &out, stderr: &out, getenv: cn.c.getenv, dataDir: cn.c.dataDir, log: cn.c.log}
 	if err := sub.transportSet(ctx, args); err != nil {
-		var ue *usageError
-		if errors.As(err, &ue) {
-			return errors.New(ue.msg)
-		}
 		return err
 	}
 	return cn.store.SetSetting(ctx, settingBridges, mustJSON(nonNil(bridges)))

@@ -57,7 +57,7 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if *mode != "" {
 		m, err := transport.ParseMode(*mode)
 		if err != nil {
-			return usagef("--mode: %v", err)
+			return usagef("--mode: %w", err)
 		}
 		ns.Mode = m
 		updates[settingMode] = string(m)
@@ -71,7 +71,7 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			}
 			px, err := transport.ParseProxy(p)
 			if err != nil {
-				return usagef("--proxy: %v", err)
+				return usagef("--proxy: %w", err)
 			}
 			ns.Proxies = append(ns.Proxies, px)
 			urls = append(urls, px.URL())
@@ -89,7 +89,7 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			for _, d := range dohs {
 				s, err := transport.ParseDoH(d)
 				if err != nil {
-					return usagef("--doh: %v", err)
+					return usagef("--doh: %w", err)
 				}
 				list = append(list, s.String())
 			}

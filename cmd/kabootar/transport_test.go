@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/transport"
 )
 
 func TestTransportSetShow(t *testing.T) {
@@ -130,6 +132,17 @@ func TestWindowConnectionSettings(t *testing.T) {
 	}
 	if _, err := cn.TestConnection(ctx, ""); err == nil {
 		t.Error("a test with no source to try passed")
+	}
+	// Refusals keep their type, for the window to say them in the reader's
+	// language.
+	conn.Mode = "auto"
+	conn.Proxies = []string{"socks5://127.0.0.1:notaport"}
+	if err := cn.SetConnection(ctx, conn); !errors.Is(err, transport.ErrBadProxy) {
+		t.Errorf("bad proxy: %v", err)
+	}
+	conn.Proxies, conn.Resolvers = nil, []string{"ftp://dns.example"}
+	if err := cn.SetConnection(ctx, conn); !errors.Is(err, transport.ErrBadDoH) {
+		t.Errorf("bad resolver: %v", err)
 	}
 }
 
