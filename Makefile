@@ -34,8 +34,14 @@ test-deps:
 run: deps build
 	./$(BIN) $(ARGS)
 
+# The packages without a window must build for Windows and macOS too (the
+# window needs cgo and the platform's C toolchain, not here).
+PORTABLE_PKGS := ./cache/... ./feeds/... ./transport/... ./assets/...
+
 vet:
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet $(PORTABLE_PKGS)
+	GOOS=darwin $(GO) vet $(PORTABLE_PKGS)
 
 lint:
 	$(GO) tool staticcheck ./...

@@ -10,15 +10,14 @@ set -euo pipefail
 
 want=(gcc pkg-config)
 case "${1:-build}" in
-  build) want+=(libgl1-mesa-dev xorg-dev) ;;
-  # Real proxies for the integration tests; the censorship lab's tools.
+  build) want+=(libgl1-mesa-dev xorg-dev xz-utils make) ;;
   # The window's GL libraries (the tests build the binary), real proxies
   # for the integration tests, the censorship lab's tools.
   test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base) ;;
   bench) want+=(newsboat) ;;
   screenshot) want+=(libgl1-mesa-dev xorg-dev xvfb xauth imagemagick) ;;
   # Checking the desktop package: its entry, and starting it under Xvfb.
-  package) want+=(xz-utils make desktop-file-utils xvfb xauth x11-utils) ;;
+  package) want+=(xz-utils make file desktop-file-utils xvfb xauth x11-utils) ;;
   *) echo "usage: $0 build|test|bench|screenshot|package" >&2; exit 2 ;;
 esac
 
