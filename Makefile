@@ -73,17 +73,17 @@ $(FYNE):
 # The desktop bundle: binary, .desktop entry (with Persian name and
 # comment added) and icon, in the tar.xz layout of `fyne package`.
 package: deps build $(FYNE)
-	rm -rf bin/pkg && mkdir -p bin/pkg/assets dist
-	# Only what fyne package reads: a copy of assets/*.go here would be a
-	# package of the module.
-	cp FyneApp.toml bin/pkg/ && cp assets/icon.png bin/pkg/assets/
-	cd bin/pkg && \
-	  ../../$(FYNE) package --os linux --exe ../kabootar --app-version $(VERSION) && \
+	rm -rf bin/_pkg && mkdir -p bin/_pkg dist
+	# In a scratch copy: fyne package wants Go code under the directory it
+	# runs in, even with --exe, and rewrites FyneApp.toml there (its build
+	# number). Go leaves directories starting with _ out of ./... .
+	cp -r FyneApp.toml assets bin/_pkg/
+	cd bin/_pkg && ../../$(FYNE) package --os linux --exe ../kabootar --app-version $(VERSION) && \
 	  tar -xJf Kabootar.tar.xz
 	printf '%s\n' 'Name[fa]=کبوتر' 'GenericName[fa]=خبرخوان' \
 	  'Comment[fa]=خبرخوانی که از سد سانسور می‌گذرد و بی‌اینترنت هم خوانده می‌شود' \
-	  >> bin/pkg/kabootar/usr/local/share/applications/$(APP_ID).desktop
-	tar -C bin/pkg -cJf $(PKG) kabootar
+	  >> bin/_pkg/kabootar/usr/local/share/applications/$(APP_ID).desktop
+	tar -C bin/_pkg -cJf $(PKG) kabootar
 	@echo "package: $(PKG)"
 
 # Builds the package, checks what is in it, installs it into a scratch
@@ -96,7 +96,7 @@ package-check: package
 # and ~/.local/share/icons. Kabootar's data (~/.local/share/kabootar) is
 # neither touched here nor by uninstall.
 install: package
-	$(MAKE) -C bin/pkg/kabootar user-install
+	$(MAKE) -C bin/_pkg/kabootar user-install
 	-update-desktop-database -q $(PREFIX_USER)/share/applications 2>/dev/null
 	@echo "Installed: $(PREFIX_USER)/bin/kabootar; Kabootar is in your applications menu."
 
