@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -196,5 +197,47 @@ func TestFirstRun(t *testing.T) {
 	}
 	if w.deps.FirstRun != nil || findButton(w, lang.L("Settings")) == nil {
 		t.Error("the main window is not shown")
+	}
+}
+
+// After the welcome, a refresh where nothing ever came through says so once,
+// naming the likely cause: offline (every verdict a lack of network) or
+// blocked; a source that came through before silences it.
+func TestNothingCameThrough(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, id := testStore(t)
+	src, _ := st.Source(context.Background(), id)
+	offline := feeds.Result{Source: src, Err: errors.New("down"), Verdict: transport.VerdictNetwork}
+	if nothingEver([]feeds.Result{offline}) {
+		t.Error("a source that came through before (testStore saved its articles) counts as never")
+	}
+	src.LastOK = time.Time{}
+	offline.Source = src
+	tests := []struct {
+		name    string
+		results []feeds.Result
+		want    string
+	}{
+		{"offline", []feeds.Result{offline}, "no connection to the internet"},
+		{"blocked", []feeds.Result{offline, {Source: src, Err: errors.New("bogon"), Verdict: transport.VerdictDNSBogon}}, "may be blocked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := New(a, Deps{Library: st})
+			t.Cleanup(w.Wait)
+			if !nothingEver(tt.results) {
+				t.Fatal("nothingEver is false")
+			}
+			locked(w, func() { w.nothingCame(tt.results) })
+			if !shows(w, tt.want) {
+				t.Errorf("the dialog does not say %q", tt.want)
+			}
+		})
+	}
+	ok := offline
+	ok.OK = true
+	if nothingEver([]feeds.Result{offline, ok}) || nothingEver(nil) {
+		t.Error("nothingEver with a success, or with no sources")
 	}
 }
