@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -130,13 +131,16 @@ func segments(bs []block, image func(url string) fyne.Resource) []widget.RichTex
 			ls := widget.RichTextStyleParagraph
 			ls.Alignment = align
 			ls.TextStyle = fyne.TextStyle{Italic: true}
-			label := l.text
-			if label == "" || label == l.url {
-				label = l.url
-			} else {
-				label += " — " + l.url
+			// The link's words and its address are runs of their own:
+			// one run mixing a Persian text and a Latin URL is misordered.
+			if l.text != "" && l.text != l.url {
+				out = append(out, &widget.TextSegment{Text: "↗ " + l.text, Style: ls})
+				ls.TextStyle = fyne.TextStyle{Italic: true, Monospace: true}
+				ls.SizeName = theme.SizeNameCaptionText
+				out = append(out, &widget.TextSegment{Text: l.url, Style: ls})
+				continue
 			}
-			out = append(out, &widget.TextSegment{Text: "↗ " + label, Style: ls})
+			out = append(out, &widget.TextSegment{Text: "↗ " + l.url, Style: ls})
 		}
 	}
 	return out

@@ -41,19 +41,23 @@ func TestRTLParagraphWithLink(t *testing.T) {
 			texts = append(texts, tx)
 		}
 	}
-	if len(texts) != 3 {
-		t.Fatalf("%d text runs: want the paragraph, its link, the English line", len(texts))
+	if len(texts) != 4 {
+		t.Fatalf("%d text runs: want the paragraph, its link's words and address, the English line", len(texts))
 	}
 	width := rt.Size().Width
-	para, link, en := texts[0], texts[1], texts[2]
+	para, link, addr, en := texts[0], texts[1], texts[2], texts[3]
 	if para.Text != "خبر گزارش کامل را بخوانید" {
 		t.Errorf("the paragraph is not one run in order: %q", para.Text)
 	}
-	if !strings.Contains(link.Text, "https://news.example/1") || link.Position().Y <= para.Position().Y {
+	// The link's Persian words and its Latin address never share a run.
+	if link.Text != "↗ گزارش کامل" || link.Position().Y <= para.Position().Y {
 		t.Errorf("the link does not follow the paragraph: %q at %v", link.Text, link.Position())
 	}
+	if addr.Text != "https://news.example/1" || addr.Position().Y <= link.Position().Y {
+		t.Errorf("the address does not follow the link: %q at %v", addr.Text, addr.Position())
+	}
 	rightGap := func(tx *canvas.Text) float32 { return width - (tx.Position().X + tx.MinSize().Width) }
-	for _, tx := range []*canvas.Text{para, link} {
+	for _, tx := range []*canvas.Text{para, link, addr} {
 		if tx.Alignment != fyne.TextAlignTrailing || rightGap(tx) > 2*theme0Padding() || tx.Position().X < width/3 {
 			t.Errorf("RTL run %q not at the right: x=%v width %v of %v", tx.Text, tx.Position().X, tx.MinSize().Width, width)
 		}

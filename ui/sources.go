@@ -9,29 +9,38 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 )
 
-// sourceRow is a row of the sources list: a name and an unread count,
-// with a context menu on the secondary button.
+// sourceRow is a row of the sources list: a name, its status and an
+// unread count, with a context menu on the secondary button. The name and
+// the status are labels of their own: one run mixing a Persian name and a
+// Latin status would be misordered.
 type sourceRow struct {
 	widget.BaseWidget
-	name, count *widget.Label
-	onMenu      func(at fyne.Position)
+	name, status, count *widget.Label
+	onMenu              func(at fyne.Position)
 }
 
 func newSourceRow() *sourceRow {
-	r := &sourceRow{name: widget.NewLabel("source name"), count: widget.NewLabel("000")}
+	r := &sourceRow{name: widget.NewLabel("source name"), status: widget.NewLabel("✓"), count: widget.NewLabel("000")}
 	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.status.Truncation = fyne.TextTruncateEllipsis
+	r.status.SizeName = theme.SizeNameCaptionText
 	r.ExtendBaseWidget(r)
 	return r
 }
 
+// CreateRenderer lays the status under the name, so that a long status
+// (the proxy that served it) never squeezes the name.
 func (r *sourceRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count, r.name))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count,
+		container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.status)))
 }
 
 // TappedSecondary opens the source's menu.

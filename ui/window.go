@@ -187,14 +187,18 @@ func (w *Window) build() {
 			name, count := row.name, row.count
 			if i == 0 {
 				name.SetText(lang.L("All sources"))
+				name.Alignment = alignFor(name.Text)
+				row.status.SetText("")
 				count.SetText("")
 				row.onMenu = nil
 				return
 			}
 			s := w.sources[i-1]
 			row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
-			name.SetText(firstOf(s.Name, s.URL) + "  " + w.sourceStatus(s))
-			name.Truncation = fyne.TextTruncateEllipsis
+			name.SetText(firstOf(s.Name, s.URL))
+			name.Alignment = alignFor(name.Text)
+			row.status.Alignment = name.Alignment
+			row.status.SetText(w.sourceStatus(s))
 			count.SetText(countText(s.Unread))
 		})
 	w.sourceList.OnSelected = func(i widget.ListItemID) {
