@@ -67,6 +67,7 @@ type Fetched struct {
 	ETag         string
 	LastModified string
 	Route        string
+	URL          string // the address that answered: the source's, or a mirror
 	NotModified  bool
 	// Name and SiteURL fill the source's own when it has none.
 	Name     string
@@ -137,12 +138,12 @@ func upsertAll(ctx context.Context, tx *sql.Tx, sourceID int64, arts []Article, 
 func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, now time.Time) error {
 	r, err := tx.ExecContext(ctx, `UPDATE sources SET
 		etag = ?, last_modified = ?, last_ok = ?, last_error = '', last_verdict = '',
-		last_route = ?, next_due = ?, failures = 0,
+		last_route = ?, last_url = CASE WHEN ? = '' THEN last_url ELSE ? END, next_due = ?, failures = 0,
 		name = CASE WHEN name = '' THEN ? ELSE name END,
 		site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END,
 		cursor = CASE WHEN ? = '' THEN cursor ELSE ? END
 		WHERE id = ?`,
-		f.ETag, f.LastModified, now.Unix(), f.Route, unix(f.NextDue), f.Name, f.SiteURL, f.Cursor, f.Cursor, sourceID)
+		f.ETag, f.LastModified, now.Unix(), f.Route, f.URL, f.URL, unix(f.NextDue), f.Name, f.SiteURL, f.Cursor, f.Cursor, sourceID)
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,8 @@ ALTER TABLE articles ADD COLUMN media_tried INTEGER NOT NULL DEFAULT 0;
 -- The articles still to do, found without reading the others.
 CREATE INDEX articles_media_pending ON articles(id) WHERE media_tried = 0;
 `,
+	// 3: which address served a source last (a mirror, when not its own).
+	`ALTER TABLE sources ADD COLUMN last_url TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.

@@ -33,6 +33,7 @@ type Source struct {
 	LastError    string
 	LastVerdict  string
 	LastRoute    string
+	LastURL      string // the address that served it last: its own, or a mirror
 	NextDue      time.Time
 	Failures     int
 	Created      time.Time
@@ -42,7 +43,7 @@ type Source struct {
 }
 
 const sourceCols = `id, kind, url, name, site_url, mirrors, etag, last_modified, last_ok,
-	last_error, last_verdict, last_route, next_due, failures, created, cursor, full_text,
+	last_error, last_verdict, last_route, next_due, failures, created, cursor, full_text, last_url,
 	(SELECT count(*) FROM articles a WHERE a.source_id = sources.id AND a.read = 0)`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
@@ -50,7 +51,7 @@ func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var mirrors string
 	var lastOK, nextDue, created int64
 	err := row.Scan(&s.ID, &s.Kind, &s.URL, &s.Name, &s.SiteURL, &mirrors, &s.ETag, &s.LastModified,
-		&lastOK, &s.LastError, &s.LastVerdict, &s.LastRoute, &nextDue, &s.Failures, &created, &s.Cursor, &s.FullText, &s.Unread)
+		&lastOK, &s.LastError, &s.LastVerdict, &s.LastRoute, &nextDue, &s.Failures, &created, &s.Cursor, &s.FullText, &s.LastURL, &s.Unread)
 	if err != nil {
 		return s, err
 	}

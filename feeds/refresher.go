@@ -225,6 +225,7 @@ func (r *Refresher) fetchFeed(ctx context.Context, res *Result, u string, alts [
 		ETag:         resp.ETag,
 		LastModified: resp.LastModified,
 		Route:        resp.Route,
+		URL:          resp.URL,
 		NotModified:  resp.NotModified,
 	}
 	// Validators belong to the URL that gave them; a mirror's would make
@@ -317,7 +318,7 @@ func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetche
 		}
 		break
 	}
-	f := &cache.Fetched{Route: res.Route, Name: title, SiteURL: TelegramHost + "/" + channel, Cursor: strconv.FormatInt(newest, 10)}
+	f := &cache.Fetched{Route: res.Route, URL: res.URLUsed, Name: title, SiteURL: TelegramHost + "/" + channel, Cursor: strconv.FormatInt(newest, 10)}
 	have := map[int64]bool{}
 	for _, post := range posts {
 		if have[post.ID] || (seen > 0 && post.ID <= seen) {

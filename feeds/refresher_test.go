@@ -232,6 +232,10 @@ func TestRefreshFallsBackToMirror(t *testing.T) {
 	if s.ETag != "" {
 		t.Errorf("ETag %q kept from the mirror", s.ETag)
 	}
+	// The source remembers which address served it, for the window.
+	if s.LastURL != fs.URL+"/mirror" {
+		t.Errorf("LastURL %q", s.LastURL)
+	}
 }
 
 func TestRefreshBoundsConcurrencyPerHost(t *testing.T) {

@@ -607,6 +607,14 @@ func (w *Window) showHelp() {
 		grid.Add(widget.NewLabelWithStyle(k[0], fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
 		grid.Add(widget.NewLabel(lang.L(k[1])))
 	}
+	// The marks of the sources list.
+	marks := [][2]string{{"✓", lang.L("Came directly, up to date")}, {"↪", lang.L("Came through this proxy")},
+		{"⧉", lang.L("Came from this mirror or bridge")}, {"⚠", lang.L("Blocked: choose the source to see why")},
+		{"·", lang.L("Not updated lately")}}
+	for _, m := range marks {
+		grid.Add(widget.NewLabel(m[0]))
+		grid.Add(widget.NewLabel(m[1]))
+	}
 	dialog.ShowCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), grid, w.win)
 }
 
@@ -868,8 +876,27 @@ func (w *Window) sourceStatus(s cache.Source) string {
 		return "· " + lang.L("never updated")
 	case time.Since(s.LastOK) > 6*time.Hour:
 		return "· " + lang.L("updated {{.Hours}} h ago", map[string]int{"Hours": int(time.Since(s.LastOK).Hours())})
-	case strings.Contains(s.LastRoute, "://"):
-		return "↪ " + s.LastRoute
+	}
+	// How it came, when not directly from its own address: the proxy,
+	// the mirror (or bridge), or both.
+	var via []string
+	if strings.Contains(s.LastRoute, "://") {
+		via = append(via, s.LastRoute)
+	}
+	if len(via) > 0 {
+		via[0] = "↪ " + via[0]
+	}
+	// Marks and addresses only: a translated word beside a Latin address
+	// would be one mixed run (the help dialog explains the marks).
+	if s.LastURL != "" && s.LastURL != s.URL {
+		host := s.LastURL
+		if u, err := url.Parse(s.LastURL); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		via = append(via, "⧉ "+host)
+	}
+	if len(via) > 0 {
+		return strings.Join(via, "  ")
 	}
 	return "✓"
 }

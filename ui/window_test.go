@@ -365,3 +365,30 @@ func TestHelpAndBlockedSource(t *testing.T) {
 		}
 	})
 }
+
+func TestSourceStatus(t *testing.T) {
+	test.NewTempApp(t)
+	LoadTranslations()
+	w := &Window{}
+	now := time.Now()
+	tests := []struct {
+		name string
+		src  cache.Source
+		want string
+	}{
+		{"direct", cache.Source{URL: "https://a/feed", LastURL: "https://a/feed", LastRoute: "direct", LastOK: now}, "✓"},
+		{"doh", cache.Source{URL: "https://a/feed", LastRoute: "doh", LastOK: now}, "✓"},
+		{"proxy", cache.Source{URL: "https://a/feed", LastURL: "https://a/feed", LastRoute: "socks5://127.0.0.1:9050", LastOK: now}, "↪ socks5://127.0.0.1:9050"},
+		{"mirror", cache.Source{URL: "https://a/feed", LastURL: "https://mirror.example/feed", LastRoute: "direct", LastOK: now}, "⧉ mirror.example"},
+		{"both", cache.Source{URL: "https://a/feed", LastURL: "https://mirror.example/feed", LastRoute: "http://127.0.0.1:8118", LastOK: now},
+			"↪ http://127.0.0.1:8118  ⧉ mirror.example"},
+		{"blocked", cache.Source{URL: "https://a/feed", LastVerdict: "dns-bogon", LastOK: now}, "⚠ blocked"},
+		{"never", cache.Source{URL: "https://a/feed"}, "· never updated"},
+		{"stale", cache.Source{URL: "https://a/feed", LastOK: now.Add(-30 * time.Hour)}, "· updated 30 h ago"},
+	}
+	for _, tt := range tests {
+		if got := w.sourceStatus(tt.src); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kabootar/kabootar/transport"
 )
 
 // Real proxies from Debian's packages, as users run them: microsocks
@@ -144,4 +147,25 @@ func TestRealProxies(t *testing.T) {
 			t.Errorf("cached articles lost: %s", out)
 		}
 	})
+}
+
+// The first run's search for local proxies, against the real programs: a
+// microsocks is found (and one with a password is said to want it); an
+// HTTP proxy on a SOCKS port is not taken for SOCKS.
+func TestFindRealLocalProxies(t *testing.T) {
+	open, locked, web, none := freePort(t), freePort(t), freePort(t), freePort(t)
+	startDaemon(t, open, "microsocks", "-i", "127.0.0.1", "-p", open)
+	startDaemon(t, locked, "microsocks", "-i", "127.0.0.1", "-p", locked, "-u", "reader", "-P", "s3cret-pw")
+	conf := filepath.Join(t.TempDir(), "tinyproxy.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("Port %s\nListen 127.0.0.1\nTimeout 10\nAllow 127.0.0.1\nLogLevel Critical\nMaxClients 20\n", web)), 0o600)
+	startDaemon(t, web, "tinyproxy", "-d", "-c", conf)
+
+	got := transport.FindLocalProxies(context.Background(), []transport.LocalCandidate{
+		{Addr: "127.0.0.1:" + open, Tool: "Tor"}, {Addr: "127.0.0.1:" + locked, Tool: "Clash"},
+		{Addr: "127.0.0.1:" + web, Tool: "web"}, {Addr: "127.0.0.1:" + none, Tool: "none"},
+	}, func(string) string { return "" }, nil)
+	if len(got) != 2 || got[0].Proxy.Route() != "socks5://127.0.0.1:"+open || got[0].NeedsPassword ||
+		got[1].Proxy.Route() != "socks5://127.0.0.1:"+locked || !got[1].NeedsPassword {
+		t.Errorf("found %+v", got)
+	}
 }

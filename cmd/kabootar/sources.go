@@ -186,6 +186,7 @@ type sourceJSON struct {
 	LastOK      *string  `json:"last_ok"`
 	LastVerdict string   `json:"last_verdict"`
 	LastRoute   string   `json:"last_route"`
+	LastURL     string   `json:"last_url"` // the address that served it: its own or a mirror
 	LastError   string   `json:"last_error"`
 	Unread      int      `json:"unread"`
 }
@@ -216,7 +217,7 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 		for _, s := range list {
 			out.Sources = append(out.Sources, sourceJSON{
 				ID: s.ID, Kind: s.Kind, URL: s.URL, Name: s.Name, Mirrors: nonNil(s.Mirrors),
-				LastOK: timeJSON(s.LastOK), LastVerdict: s.LastVerdict, LastRoute: s.LastRoute,
+				LastOK: timeJSON(s.LastOK), LastVerdict: s.LastVerdict, LastRoute: s.LastRoute, LastURL: s.LastURL,
 				LastError: s.LastError, Unread: s.Unread,
 			})
 		}
