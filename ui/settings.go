@@ -21,6 +21,8 @@ type Storage struct {
 	RetentionDays int
 	PerSource     int
 	MediaMB       int
+	// RefreshMinutes is the time between background refreshes; 0: none.
+	RefreshMinutes int
 }
 
 // StorageSettings reads and changes the storage settings.
@@ -115,6 +117,7 @@ func (w *Window) showSettings() {
 type settingsForm struct {
 	resolvers, bridges       *widget.Entry
 	days, perSource, mediaMB *widget.Entry
+	every                    *widget.Entry
 	language                 *widget.Select
 
 	theme   *widget.Select
@@ -202,17 +205,19 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		proxies, doh, resolvers,
 		widget.NewLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
 		test, results)
-	days, perSource, mediaMB := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	days, perSource, mediaMB, every := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	if w.deps.Storage != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
 		perSource.SetText(strconv.Itoa(st.PerSource))
 		mediaMB.SetText(strconv.Itoa(st.MediaMB))
+		every.SetText(strconv.Itoa(st.RefreshMinutes))
 		form.Add(widget.NewLabelWithStyle(lang.L("Storage"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		form.Add(widget.NewLabel(fmt.Sprintf("%s (%.1f MB)", st.Path, float64(st.Size)/(1<<20))))
 		form.Add(container.NewGridWithColumns(2,
 			widget.NewLabel(lang.L("Keep articles (days)")), days,
 			widget.NewLabel(lang.L("Articles per source")), perSource,
-			widget.NewLabel(lang.L("Images (MB)")), mediaMB))
+			widget.NewLabel(lang.L("Images (MB)")), mediaMB,
+			widget.NewLabel(lang.L("Refresh every (minutes, 0: never)")), every))
 	}
 	if w.deps.ImportBundle != nil && w.deps.ExportBundle != nil {
 		// Saved news to carry to someone whose network is down, or from
@@ -221,7 +226,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewButton(lang.L("Import saved news…"), w.importBundle),
 			widget.NewButton(lang.L("Export saved news…"), w.exportBundle)))
 	}
-	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -239,7 +244,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		for _, f := range []struct {
 			e   *widget.Entry
 			dst *int
-		}{{days, &nextStorage.RetentionDays}, {perSource, &nextStorage.PerSource}, {mediaMB, &nextStorage.MediaMB}} {
+		}{{days, &nextStorage.RetentionDays}, {perSource, &nextStorage.PerSource}, {mediaMB, &nextStorage.MediaMB}, {every, &nextStorage.RefreshMinutes}} {
 			if n, err := strconv.Atoi(strings.TrimSpace(f.e.Text)); err == nil && n >= 0 {
 				*f.dst = n
 			} else if w.deps.Storage != nil {
@@ -257,6 +262,10 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			w.do(func() {
 				if err != nil {
 					w.showError(err)
+					return
+				}
+				if w.deps.Storage != nil {
+					w.interval = time.Duration(nextStorage.RefreshMinutes) * time.Minute
 				}
 			})
 		})

@@ -113,6 +113,8 @@ type Window struct {
 	reading      Reading
 	notify       map[int64]bool // sources whose new articles are announced
 	firstRefresh bool           // the refresh after the welcome
+	interval     time.Duration  // between background refreshes; 0: none
+	lastRefresh  time.Time      // when the last refresh started
 	toldNothing  bool           // "nothing came through" was said
 
 	searchMu    sync.Mutex
@@ -156,7 +158,7 @@ func New(app fyne.App, deps Deps) *Window {
 	if deps.Reading.Theme == "" {
 		deps.Reading.Theme = "system"
 	}
-	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Reading}
+	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Reading, interval: deps.Interval}
 	icon := fyne.NewStaticResource("kabootar.png", assets.Icon)
 	w.win.SetIcon(icon)
 	w.build()
@@ -352,24 +354,29 @@ func (w *Window) startMain(ctx context.Context) {
 	w.loadNotify()
 	w.reloadSources()
 	w.reloadArticles()
-	if w.deps.Interval > 0 {
-		go func() {
-			t := time.NewTicker(w.deps.Interval)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					w.do(func() {
-						if w.refreshing == nil { // never while one runs
-							w.startRefresh()
-						}
-					})
-				}
-			}
-		}()
+	// The schedule: checked often, so that a new interval in the settings
+	// counts at once; never while a refresh runs.
+	tick := 30 * time.Second
+	if w.deps.Interval > 0 && w.deps.Interval < tick {
+		tick = w.deps.Interval
 	}
+	w.lastRefresh = time.Now()
+	go func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				w.do(func() {
+					if w.interval > 0 && w.refreshing == nil && time.Since(w.lastRefresh) >= w.interval {
+						w.startRefresh()
+					}
+				})
+			}
+		}
+	}()
 }
 
 func (w *Window) reloadSources() {
@@ -657,6 +664,7 @@ func (w *Window) startRefresh() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.refreshing = cancel
+	w.lastRefresh = time.Now()
 	w.refreshBtn.SetText(lang.L("Cancel"))
 	w.progress.SetValue(0)
 	w.progress.Show()

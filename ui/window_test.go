@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -390,5 +391,44 @@ func TestSourceStatus(t *testing.T) {
 		if got := w.sourceStatus(tt.src); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// Background refresh follows the schedule, never overlaps a refresh, and
+// stops when the interval is set to 0.
+func TestScheduledRefresh(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := testStore(t)
+	var mu sync.Mutex
+	calls, running, overlap := 0, 0, false
+	ctx, cancel := context.WithCancel(context.Background())
+	w := New(a, Deps{Library: st, Interval: 20 * time.Millisecond, Refresh: func(context.Context, func(feeds.Progress)) []feeds.Result {
+		mu.Lock()
+		calls++
+		running++
+		overlap = overlap || running > 1
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond) // longer than the interval
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return nil
+	}})
+	t.Cleanup(w.Wait)
+	t.Cleanup(cancel)
+	w.Start(ctx)
+	count := func() int { mu.Lock(); defer mu.Unlock(); return calls }
+	eventually(t, w, "two scheduled refreshes", func() bool { return count() >= 2 })
+	locked(w, func() { w.interval = 0 })
+	w.Wait()
+	n := count()
+	time.Sleep(150 * time.Millisecond)
+	if count() != n {
+		t.Errorf("refreshed %d more times with the schedule off", count()-n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if overlap {
+		t.Error("two refreshes ran at once")
 	}
 }

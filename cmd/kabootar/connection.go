@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
@@ -129,6 +131,9 @@ func (s storage) Storage(ctx context.Context) (ui.Storage, error) {
 	if v, ok, err := s.store.Setting(ctx, cache.SettingMediaBudgetMB); err == nil && ok {
 		fmt.Sscan(v, &out.MediaMB)
 	}
+	if out.RefreshMinutes, err = refreshMinutes(ctx, s.store); err != nil {
+		return out, err
+	}
 	if fi, err := os.Stat(s.store.Path()); err == nil {
 		out.Size = fi.Size()
 	}
@@ -136,12 +141,29 @@ func (s storage) Storage(ctx context.Context) (ui.Storage, error) {
 }
 
 func (s storage) SetStorage(ctx context.Context, st ui.Storage) error {
-	for k, v := range map[string]int{cache.SettingRetentionDays: st.RetentionDays, cache.SettingRetentionPerSource: st.PerSource, cache.SettingMediaBudgetMB: st.MediaMB} {
+	for k, v := range map[string]int{cache.SettingRetentionDays: st.RetentionDays, cache.SettingRetentionPerSource: st.PerSource,
+		cache.SettingMediaBudgetMB: st.MediaMB, settingRefreshMinutes: st.RefreshMinutes} {
 		if err := s.store.SetSetting(ctx, k, fmt.Sprint(v)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// settingRefreshMinutes is the time between the window's background
+// refreshes, in minutes; 0: none.
+const settingRefreshMinutes = "refresh.interval_minutes"
+
+func refreshMinutes(ctx context.Context, st *cache.Store) (int, error) {
+	n := int(feeds.DefaultInterval / time.Minute)
+	v, ok, err := st.Setting(ctx, settingRefreshMinutes)
+	if err != nil || !ok {
+		return n, err
+	}
+	if m, err := strconv.Atoi(v); err == nil && m >= 0 {
+		n = m
+	}
+	return n, nil
 }
 
 // notifySettings keeps the sources whose new articles the window

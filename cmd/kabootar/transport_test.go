@@ -172,14 +172,15 @@ func TestStorageSettings(t *testing.T) {
 	ctx := context.Background()
 	s := storage{store: st}
 	got, err := s.Storage(ctx)
-	if err != nil || got.RetentionDays != 90 || got.PerSource != 500 || got.MediaMB != 500 || got.Size == 0 || !strings.HasSuffix(got.Path, "kabootar.db") {
+	if err != nil || got.RetentionDays != 90 || got.PerSource != 500 || got.MediaMB != 500 || got.RefreshMinutes != 30 ||
+		got.Size == 0 || !strings.HasSuffix(got.Path, "kabootar.db") {
 		t.Fatalf("defaults: %+v %v", got, err)
 	}
-	got.RetentionDays, got.PerSource, got.MediaMB = 30, 100, 50
+	got.RetentionDays, got.PerSource, got.MediaMB, got.RefreshMinutes = 30, 100, 50, 0
 	if err := s.SetStorage(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := s.Storage(ctx); again.RetentionDays != 30 || again.PerSource != 100 || again.MediaMB != 50 {
+	if again, _ := s.Storage(ctx); again.RetentionDays != 30 || again.PerSource != 100 || again.MediaMB != 50 || again.RefreshMinutes != 0 {
 		t.Errorf("after set: %+v", again)
 	}
 }

@@ -26,6 +26,11 @@ func (c *cli) window(ctx context.Context) error {
 	if err != nil {
 		c.log.Warn("reading settings", "err", err)
 	}
+	minutes, err := refreshMinutes(ctx, store)
+	if err != nil {
+		c.log.Warn("refresh interval", "err", err)
+	}
+	interval := time.Duration(minutes) * time.Minute
 	first, err := c.firstRun(ctx, store)
 	if err != nil {
 		c.log.Warn("first run", "err", err)
@@ -36,7 +41,7 @@ func (c *cli) window(ctx context.Context) error {
 	}
 	w := ui.New(a, ui.Deps{
 		Library:   store,
-		Interval:  feeds.DefaultInterval,
+		Interval:  interval,
 		OpenFirst: c.openFirst,
 		Settings:  connection{c: c, store: store},
 		Storage:   storage{store: store},
