@@ -226,6 +226,11 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewButton(lang.L("Import saved news…"), w.importBundle),
 			widget.NewButton(lang.L("Export saved news…"), w.exportBundle)))
 	}
+	if w.deps.ImportOPML != nil && w.deps.ExportOPML != nil {
+		form.Add(container.NewHBox(
+			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
+			widget.NewButton(lang.L("Export OPML…"), w.exportOPML)))
+	}
 	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
