@@ -275,12 +275,13 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			})
 		})
 	}
-	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), form, func(save bool) {
+	// Scrolled: all the settings are taller than a small window.
+	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), container.NewVScroll(form), func(save bool) {
 		if save {
 			f.save()
 		}
 	}, w.win)
-	d.Resize(fyne.NewSize(560, 520))
+	d.Resize(fyne.NewSize(600, 640))
 	d.Show()
 	return f
 }
