@@ -36,6 +36,10 @@ const (
 	maxBundleMedia    = 5 << 20 // one image, as when fetched
 	maxBundleTitle    = 2000
 	maxBundleName     = 500
+	// A zip can hold parts that inflate a thousandfold: whatever the file's
+	// size, one import writes at most this much article HTML, and images
+	// up to the media budget.
+	maxBundleHTMLTotal = 2 << 30
 )
 
 // ErrBadBundle is a file that is not a bundle Kabootar can read.
@@ -301,14 +305,23 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 		}
 		return nil
 	}
+	var htmlTotal int64
 	if err := eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
 		if err := check(a); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadBundle, err)
+		}
+		if htmlTotal += int64(len(a.HTML)); htmlTotal > maxBundleHTMLTotal {
+			return fmt.Errorf("%w: more than %d GB of articles", ErrBadBundle, maxBundleHTMLTotal>>30)
 		}
 		return nil
 	}); err != nil {
 		return st, err
 	}
+	mb, err := s.intSetting(ctx, SettingMediaBudgetMB, DefaultMediaBudgetMB)
+	if err != nil {
+		return st, err
+	}
+	mediaRoom := int64(mb) << 20
 
 	// Sources: the ones followed already are matched by URL.
 	ids := map[int]int64{}
@@ -355,7 +368,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 		st.Articles += res.New
 		st.Existing += len(batch) - res.New
 		for i, a := range batch {
-			n, size, err := s.importMedia(ctx, files, media, batchSource, a, wants[i])
+			n, size, err := s.importMedia(ctx, files, media, batchSource, a, wants[i], mediaRoom-st.MediaBytes)
 			if err != nil {
 				return err
 			}
@@ -421,7 +434,7 @@ func (s *Store) hasArticle(ctx context.Context, sourceID int64, a bundleArticle)
 // importMedia stores the images an imported article names, from the
 // bundle, checking each is what its name says and an image.
 func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, media map[string]bundleMedia,
-	sourceID int64, a Article, urls []string) (int, int64, error) {
+	sourceID int64, a Article, urls []string, room int64) (int, int64, error) {
 	if len(urls) == 0 {
 		return 0, 0, nil
 	}
@@ -441,7 +454,7 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 	n, size := 0, int64(0)
 	for _, u := range urls {
 		m, ok := media[u]
-		if !ok {
+		if !ok || size >= room {
 			continue
 		}
 		data, err := readBundleFile(files["media/"+m.Hash], maxBundleMedia)
@@ -449,7 +462,7 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 			continue // a damaged image: the article reads without it
 		}
 		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") {
+		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") || size+int64(len(data)) > room {
 			continue
 		}
 		if err := s.PutMedia(ctx, id, Media{URL: u, MIME: m.MIME, Data: data}); err != nil {

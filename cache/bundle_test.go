@@ -241,3 +241,20 @@ func TestBundleBadMedia(t *testing.T) {
 		t.Errorf("a script stored as an image: %v", err)
 	}
 }
+
+// Images beyond the media budget are left out of an import (a zip can
+// inflate them a thousandfold); the articles still come in.
+func TestBundleMediaBudget(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	s.SetSetting(ctx, SettingMediaBudgetMB, "1")
+	big := append(pngBytes(t), bytes.Repeat([]byte{0}, 700<<10)...) // a PNG header, then zeros: 700 KB
+	other := append(pngBytes(t), bytes.Repeat([]byte{1}, 700<<10)...)
+	man := bundleManifest{Format: bundleFormat, Version: 1, Sources: []bundleSource{{Key: 1, Kind: KindFeed, URL: "https://a.example/feed", Name: "A"}}}
+	b := makeBundle(t, man, `{"source":1,"guid":"g","title":"T","html":"<p>x</p>","published":1,"media":["https://a.example/1.png","https://a.example/2.png"]}`,
+		map[string][]byte{"https://a.example/1.png": big, "https://a.example/2.png": other})
+	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), cleanTest)
+	if err != nil || st.Articles != 1 || st.Media != 1 || st.MediaBytes > 1<<20 {
+		t.Fatalf("%+v %v", st, err)
+	}
+}
