@@ -197,7 +197,14 @@ func (wc *welcome) connectionStep() {
 		})
 	}
 
-	// apply keeps the choice in the settings, as the settings dialog does.
+	// apply keeps the choice in the settings, as the settings dialog does;
+	// a refusal (a mistyped address) is said under the address, in plain
+	// words, and the reader can correct it.
+	var test *widget.Button
+	refused := func(err error) {
+		results.SetText(friendly(err) + "\n" + err.Error())
+		test.Enable()
+	}
 	apply := func(then func()) {
 		proxy := selected()
 		cs := wc.w.deps.Settings
@@ -217,7 +224,7 @@ func (wc *welcome) connectionStep() {
 			}
 			wc.w.do(func() {
 				if err != nil {
-					wc.w.showError(err)
+					refused(err)
 					return
 				}
 				wc.proxy = proxy
@@ -225,7 +232,7 @@ func (wc *welcome) connectionStep() {
 			})
 		})
 	}
-	test := widget.NewButton(lang.L("Test"), nil)
+	test = widget.NewButton(lang.L("Test"), nil)
 	if wc.w.deps.Settings == nil {
 		test.Hide()
 	}
@@ -237,11 +244,11 @@ func (wc *welcome) connectionStep() {
 			wc.w.bg.Go(func() {
 				checks, err := wc.w.deps.Settings.TestConnection(context.Background(), target)
 				wc.w.do(func() {
-					test.Enable()
 					if err != nil {
-						results.SetText(friendly(err) + "\n" + err.Error())
+						refused(err)
 						return
 					}
+					test.Enable()
 					results.SetText(checksText(checks))
 				})
 			})

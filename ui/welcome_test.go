@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,7 +159,26 @@ func TestFirstRun(t *testing.T) {
 		})
 		return choice != nil && len(choice.Options) == 2 && strings.Contains(choice.Selected, "socks5://127.0.0.1:9050")
 	})
-	locked(w, func() { test.Tap(findButton(w, lang.L("Test"))) })
+	// A mistyped address is refused under it, and the reader can go on.
+	var paste *widget.Entry
+	locked(w, func() {
+		walk(w.win.Content(), func(o fyne.CanvasObject) {
+			if e, ok := o.(*widget.Entry); ok {
+				paste = e
+			}
+		})
+		fc.reject = fmt.Errorf("--proxy: %w: socks5://127.0.0.1:notaport", feeds.ErrBadProxy)
+		paste.SetText("socks5://127.0.0.1:notaport")
+		test.Tap(findButton(w, lang.L("Test")))
+	})
+	eventually(t, w, "the refusal", func() bool {
+		return shows(w, lang.L("error.proxy")) && !findButton(w, lang.L("Test")).Disabled()
+	})
+	locked(w, func() {
+		fc.reject = nil
+		paste.SetText("")
+		test.Tap(findButton(w, lang.L("Test")))
+	})
 	eventually(t, w, "the test results", func() bool { return shows(w, "120 ms") })
 	if fc.tested != "https://fa.example/rss" {
 		t.Errorf("tested %q, want the first Persian feed", fc.tested)

@@ -168,10 +168,14 @@ type fakeConnection struct {
 	conn   Connection
 	saved  *Connection
 	tested string // the target of the last test
+	reject error  // SetConnection's answer, when set
 }
 
 func (f *fakeConnection) Connection(context.Context) (Connection, error) { return f.conn, nil }
 func (f *fakeConnection) SetConnection(_ context.Context, c Connection) error {
+	if f.reject != nil {
+		return f.reject
+	}
 	f.saved = &c
 	return nil
 }
