@@ -126,6 +126,7 @@ type settingsForm struct {
 	proxies *widget.Entry
 	doh     *widget.Check
 	results *widget.Label
+	checks  *fyne.Container // a row per route: the route, and how it fared
 	test    *widget.Button
 	save    func()
 }
@@ -153,19 +154,23 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	bridges.SetMinRowsVisible(2)
 	results := widget.NewLabel("")
 	results.Wrapping = fyne.TextWrapWord
+	results.Alignment = alignFor(lang.L("Testing…"))
+	grid := container.NewGridWithColumns(2)
 	test := widget.NewButton(lang.L("Test"), nil)
 	test.OnTapped = func() {
 		test.Disable()
 		results.SetText(lang.L("Testing…"))
+		showChecks(grid, nil)
 		w.bg.Go(func() {
 			checks, err := cs.TestConnection(context.Background(), "")
 			w.do(func() {
 				test.Enable()
 				if err != nil {
-					results.SetText(err.Error())
+					results.SetText(friendly(err) + "\n" + err.Error())
 					return
 				}
-				results.SetText(checksText(checks))
+				results.SetText("")
+				showChecks(grid, checks)
 			})
 		})
 	}
@@ -204,7 +209,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
 		widget.NewLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
-		test, results)
+		test, results, grid)
 	days, perSource, mediaMB, every := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	if w.deps.Storage != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
@@ -231,7 +236,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
 			widget.NewButton(lang.L("Export OPML…"), w.exportOPML)))
 	}
-	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, test: test}
+	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -286,16 +291,28 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	return f
 }
 
-func checksText(checks []RouteCheck) string {
-	var b strings.Builder
+// showChecks fills grid with a row per route: the route (with the
+// verdict's code, for a bug report) and, in the reader's language, how it
+// fared and how long it took. Labels of their own, so that no run mixes a
+// Latin address and Persian words.
+func showChecks(grid *fyne.Container, checks []RouteCheck) {
+	grid.Objects = nil
 	for _, c := range checks {
-		state := lang.L("works")
+		route, state := c.Route, lang.L("works")
 		if !c.OK {
-			state = VerdictText(c.Verdict) + " (" + c.Verdict + ")"
+			route += " · " + c.Verdict
+			state = VerdictText(c.Verdict)
 		}
-		fmt.Fprintf(&b, "%s: %s, %d ms\n", c.Route, state, c.Elapsed.Milliseconds())
+		state = lang.L("{{.State}}, {{.MS}} ms", map[string]any{"State": state, "MS": c.Elapsed.Milliseconds()})
+		r := widget.NewLabelWithStyle(route, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		r.Wrapping = fyne.TextWrapBreak
+		s := widget.NewLabel(state)
+		s.Wrapping = fyne.TextWrapWord
+		s.Alignment = alignFor(state)
+		grid.Add(r)
+		grid.Add(s)
 	}
-	return strings.TrimSpace(b.String())
+	grid.Refresh()
 }
 
 // noConnection stands in when the window has no connection settings.

@@ -152,10 +152,13 @@ func (wc *welcome) connectionStep() {
 	values := []string{automatic}
 	choice := widget.NewRadioGroup(options, nil)
 	status := widget.NewLabel(lang.L("Looking for a proxy on this computer…"))
+	status.Alignment = alignFor(status.Text)
 	status.Wrapping = fyne.TextWrapWord
 	paste := widget.NewEntry()
 	paste.SetPlaceHolder("socks5://127.0.0.1:1080")
+	grid := container.NewGridWithColumns(2)
 	results := widget.NewLabel("")
+	results.Alignment = alignFor(lang.L("Testing every route…"))
 	results.Wrapping = fyne.TextWrapWord
 	choice.SetSelected(options[0])
 	if wc.proxy != "" {
@@ -176,9 +179,11 @@ func (wc *welcome) connectionStep() {
 			found := wc.w.deps.FirstRun.FindProxies(wc.ctx)
 			wc.w.do(func() {
 				if len(found) == 0 {
+					status.Alignment = alignFor(lang.L("Testing every route…"))
 					status.SetText(lang.L("No proxy found on this computer. If you use one (Tor, Psiphon, ssh -D, Shadowsocks, V2Ray), start it and paste its address below, or go on with Automatic."))
 					return
 				}
+				status.Alignment = alignFor(lang.L("Testing every route…"))
 				status.SetText(lang.L("Found on this computer; choose one, or paste another address below:"))
 				for _, f := range found {
 					label := f.Tool + ": " + f.URL
@@ -239,6 +244,7 @@ func (wc *welcome) connectionStep() {
 	test.OnTapped = func() {
 		test.Disable()
 		results.SetText(lang.L("Testing every route…"))
+		showChecks(grid, nil)
 		apply(func() {
 			target := wc.testTarget()
 			wc.w.bg.Go(func() {
@@ -249,7 +255,8 @@ func (wc *welcome) connectionStep() {
 						return
 					}
 					test.Enable()
-					results.SetText(checksText(checks))
+					results.SetText("")
+					showChecks(grid, checks)
 				})
 			})
 		})
@@ -257,7 +264,7 @@ func (wc *welcome) connectionStep() {
 	back := widget.NewButton(lang.L("Back"), wc.languageStep)
 	next := widget.NewButton(lang.L("Next"), func() { apply(wc.sourcesStep) })
 	next.Importance = widget.HighImportance
-	body := container.NewVBox(status, choice, paste, container.NewHBox(test), results)
+	body := container.NewVBox(status, choice, paste, container.NewHBox(test), results, grid)
 	wc.page(lang.L("How do you connect?"),
 		lang.L("If you run Tor, Psiphon, an SSH tunnel or another tool that gives you a proxy, Kabootar can fetch through it. You can change this later in Settings."),
 		container.NewVScroll(body), back, next)

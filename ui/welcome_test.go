@@ -179,7 +179,9 @@ func TestFirstRun(t *testing.T) {
 		paste.SetText("")
 		test.Tap(findButton(w, lang.L("Test")))
 	})
-	eventually(t, w, "the test results", func() bool { return shows(w, "120 ms") })
+	eventually(t, w, "the test results", func() bool {
+		return shows(w, "socks5://127.0.0.1:9050") && shows(w, lang.L("works")+"، 120 میلی\u200cثانیه")
+	})
 	if fc.tested != "https://fa.example/rss" {
 		t.Errorf("tested %q, want the first Persian feed", fc.tested)
 	}

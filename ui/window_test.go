@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
@@ -196,9 +197,18 @@ func TestSettingsChangeMode(t *testing.T) {
 		f = w.settingsDialog(fc, fc.conn, Storage{})
 		test.Tap(f.test)
 	})
-	eventually(t, w, "the test results", func() bool { return strings.Contains(f.results.Text, "works") })
-	if !strings.Contains(f.results.Text, "blocked") || !strings.Contains(f.results.Text, "120 ms") {
-		t.Errorf("results: %q", f.results.Text)
+	checks := func() string {
+		var b strings.Builder
+		for _, o := range f.checks.Objects {
+			b.WriteString(o.(*widget.Label).Text + "|")
+		}
+		return b.String()
+	}
+	eventually(t, w, "the test results", func() bool { return strings.Contains(checks(), "works") })
+	// Each route a row: the route and its verdict's code | how it fared, in words.
+	if got := checks(); !strings.Contains(got, "direct · dns-bogon|This site is blocked") ||
+		!strings.Contains(got, "socks5://127.0.0.1:9050|works, 120 ms|") {
+		t.Errorf("results: %q", got)
 	}
 	locked(w, func() {
 		f.language.SetSelectedIndex(2) // فارسی
