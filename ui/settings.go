@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,14 +202,14 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		}
 	}
 	form := container.NewVBox(
-		widget.NewLabelWithStyle(lang.L("Reading"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWithColumns(2, widget.NewLabel(lang.L("Language (when Kabootar starts again)")), langSel,
-			widget.NewLabel(lang.L("Theme")), themeSel, widget.NewLabel(lang.L("Text size")), sizeSel),
-		widget.NewLabelWithStyle(lang.L("Connection"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		headLabel(lang.L("Reading")),
+		pairs(textLabel(lang.L("Language (when Kabootar starts again)")), langSel,
+			textLabel(lang.L("Theme")), themeSel, textLabel(lang.L("Text size")), sizeSel),
+		headLabel(lang.L("Connection")),
 		mode,
-		widget.NewLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
+		textLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
-		widget.NewLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
+		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
 		test, results, grid)
 	days, perSource, mediaMB, every := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	if w.deps.Storage != nil {
@@ -216,13 +217,13 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		perSource.SetText(strconv.Itoa(st.PerSource))
 		mediaMB.SetText(strconv.Itoa(st.MediaMB))
 		every.SetText(strconv.Itoa(st.RefreshMinutes))
-		form.Add(widget.NewLabelWithStyle(lang.L("Storage"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		form.Add(headLabel(lang.L("Storage")))
 		form.Add(widget.NewLabel(fmt.Sprintf("%s (%.1f MB)", st.Path, float64(st.Size)/(1<<20))))
-		form.Add(container.NewGridWithColumns(2,
-			widget.NewLabel(lang.L("Keep articles (days)")), days,
-			widget.NewLabel(lang.L("Articles per source")), perSource,
-			widget.NewLabel(lang.L("Images (MB)")), mediaMB,
-			widget.NewLabel(lang.L("Refresh every (minutes, 0: never)")), every))
+		form.Add(pairs(
+			textLabel(lang.L("Keep articles (days)")), days,
+			textLabel(lang.L("Articles per source")), perSource,
+			textLabel(lang.L("Images (MB)")), mediaMB,
+			textLabel(lang.L("Refresh every (minutes, 0: never)")), every))
 	}
 	if w.deps.ImportBundle != nil && w.deps.ExportBundle != nil {
 		// Saved news to carry to someone whose network is down, or from
@@ -335,4 +336,29 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// textLabel is a label aligned to its text's direction: right for Persian.
+func textLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Alignment = alignFor(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// headLabel is a section's bold title, aligned as its text reads.
+func headLabel(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, alignFor(text), fyne.TextStyle{Bold: true})
+}
+
+// pairs lays out label and field pairs in two columns, the label first in
+// the reading direction: on the right in Persian.
+func pairs(objs ...fyne.CanvasObject) *fyne.Container {
+	if alignFor(lang.L("Settings")) == fyne.TextAlignTrailing {
+		objs = slices.Clone(objs)
+		for i := 0; i+1 < len(objs); i += 2 {
+			objs[i], objs[i+1] = objs[i+1], objs[i]
+		}
+	}
+	return container.NewGridWithColumns(2, objs...)
 }

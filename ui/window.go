@@ -612,7 +612,7 @@ func (w *Window) showHelp() {
 	grid := container.NewGridWithColumns(2)
 	for _, k := range keys {
 		grid.Add(widget.NewLabelWithStyle(k[0], fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
-		grid.Add(widget.NewLabel(lang.L(k[1])))
+		grid.Add(textLabel(lang.L(k[1])))
 	}
 	// The marks of the sources list.
 	marks := [][2]string{{"✓", lang.L("Came directly, up to date")}, {"↪", lang.L("Came through this proxy")},
