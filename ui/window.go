@@ -616,7 +616,7 @@ func (w *Window) showHelp() {
 	}
 	// The marks of the sources list.
 	marks := [][2]string{{"✓", lang.L("Came directly, up to date")}, {"↪", lang.L("Came through this proxy")},
-		{"⧉", lang.L("Came from this mirror or bridge")}, {"⚠", lang.L("Blocked: choose the source to see why")},
+		{"⇄", lang.L("Came from this mirror or bridge")}, {"⚠", lang.L("Blocked: choose the source to see why")},
 		{"·", lang.L("Not updated lately")}}
 	for _, m := range marks {
 		grid.Add(widget.NewLabel(m[0]))
@@ -901,7 +901,7 @@ func (w *Window) sourceStatus(s cache.Source) string {
 		if u, err := url.Parse(s.LastURL); err == nil && u.Host != "" {
 			host = u.Host
 		}
-		via = append(via, "⧉ "+host)
+		via = append(via, "⇄ "+host)
 	}
 	if len(via) > 0 {
 		return strings.Join(via, "  ")
