@@ -321,7 +321,9 @@ func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetche
 	f := &cache.Fetched{Route: res.Route, URL: res.URLUsed, Name: title, SiteURL: TelegramHost + "/" + channel, Cursor: strconv.FormatInt(newest, 10)}
 	have := map[int64]bool{}
 	for _, post := range posts {
-		if have[post.ID] || (seen > 0 && post.ID <= seen) {
+		// Posts already read are stored again: a channel edits its posts
+		// (corrections), and the upsert keeps what did not change.
+		if have[post.ID] {
 			continue
 		}
 		have[post.ID] = true

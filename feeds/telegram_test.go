@@ -132,6 +132,23 @@ func TestRefreshChannel(t *testing.T) {
 	if src.Cursor != "1004" {
 		t.Errorf("cursor %q after the new post", src.Cursor)
 	}
+
+	// The channel corrects a post already read: the article follows.
+	edited := strings.Replace(newer, "Internet shutdown reported in several provinces.", "Internet shutdown confirmed in several provinces.", 1)
+	channelServer(t, fs, []byte(edited))
+	res = e.refreshAll(t)[fs.URL+"/s/azadinews"]
+	if !res.OK || res.New != 0 || res.Updated != 1 {
+		t.Errorf("refresh after an edit: %+v", res)
+	}
+	if got, _ := e.store.Articles(context.Background(), cache.Query{Search: "confirmed"}); len(got) != 1 {
+		t.Error("the edited post's new words are not found")
+	}
+	if got, _ := e.store.Articles(context.Background(), cache.Query{Search: "reported"}); len(got) != 0 {
+		t.Error("the edited post is still found by its old words")
+	}
+	if got, _ := e.store.Articles(context.Background(), cache.Query{SourceID: id}); len(got) != 8 {
+		t.Errorf("%d articles after the edit, want 8", len(got))
+	}
 }
 
 func TestRefreshChannelBackfillLimit(t *testing.T) {
