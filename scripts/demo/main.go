@@ -48,12 +48,13 @@ func run(dir string, many int) error {
 	en, _ := st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: "https://world.example/feed", Name: "World desk"})
 	blocked, _ := st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: "https://blocked.example/rss", Name: "Blocked Daily"})
 
-	save := func(id int64, route string, arts ...cache.Article) error {
-		_, err := st.SaveFetch(ctx, id, &cache.Fetched{Route: route, Articles: arts})
+	// used is the address that answered: the channel came from a mirror.
+	save := func(id int64, route, used string, arts ...cache.Article) error {
+		_, err := st.SaveFetch(ctx, id, &cache.Fetched{Route: route, URL: used, Articles: arts})
 		return err
 	}
 	img := "https://news.example/fa/photo.png"
-	if err := save(fa, "socks5://127.0.0.1:9050",
+	if err := save(fa, "socks5://127.0.0.1:9050", "",
 		cache.Article{GUID: "fa1", Title: "تجمع امروز در میدان آزادی برگزار شد", Published: now.Add(-20 * time.Minute), Dir: "rtl", URL: "https://news.example/fa/1",
 			HTML: `<p>هزاران نفر امروز در <b>میدان آزادی</b> گرد آمدند. گزارش کامل را در <a href="https://news.example/fa/1">پایگاه خبری</a> بخوانید.</p><p><img src="` + img + `"></p><p>خبرنگاران ما از محل گزارش می` + "\u200c" + `دهند که اینترنت همراه در بیشتر نقاط شهر قطع است.</p>`,
 			Text: "هزاران نفر امروز در میدان آزادی گرد آمدند", Author: "مریم احمدی", HasImages: true},
@@ -62,13 +63,13 @@ func run(dir string, many int) error {
 	); err != nil {
 		return err
 	}
-	if err := save(tg, "direct",
+	if err := save(tg, "direct", "https://tg-mirror.example/s/azadinews",
 		cache.Article{GUID: "tg:azadinews/1001", Title: "ویدئوی رسیده از اعتراضات شب گذشته", Published: now.Add(-50 * time.Minute), Dir: "rtl",
 			HTML: "<p>ویدئوی رسیده از اعتراضات شب گذشته</p>", Text: "ویدئوی رسیده از اعتراضات شب گذشته"},
 	); err != nil {
 		return err
 	}
-	if err := save(en, "direct",
+	if err := save(en, "direct", "",
 		cache.Article{GUID: "en1", Title: "Internet shutdown reported in several provinces", Published: now.Add(-35 * time.Minute),
 			HTML: "<p>Connectivity fell by 80% across several provinces, according to network monitors.</p>", Text: "Connectivity fell by 80%"},
 		cache.Article{GUID: "en2", Title: "Reporters describe the scene in the capital", Published: now.Add(-3 * time.Hour),
