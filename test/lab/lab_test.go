@@ -131,7 +131,7 @@ func (l *lab) topology() {
 	l.in(l.censor, "ip", "link", "set", "x0", "up")
 	l.in(l.censor, "ip", "link", "set", "x1", "up")
 	l.in(l.censor, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-	for _, ip := range []string{worldIP, newsIP, mirrorIP, dohIP} {
+	for _, ip := range []string{worldIP, newsIP, mirrorIP, dohIP, telegramIP} {
 		l.in(l.world, "ip", "addr", "add", ip+"/24", "dev", "w0")
 	}
 	l.in(l.world, "ip", "link", "set", "w0", "up")
@@ -212,7 +212,7 @@ func (l *lab) waitPort(ns, host, port string) {
 }
 
 func (l *lab) services() {
-	if err := labCA(l.dir, []string{newsHost, mirrorHost, dohHost}, []string{newsIP, mirrorIP, dohIP}); err != nil {
+	if err := labCA(l.dir, []string{newsHost, mirrorHost, dohHost, tgHost}, []string{newsIP, mirrorIP, dohIP, telegramIP}); err != nil {
 		l.t.Fatal(err)
 	}
 	self, err := os.Executable()
@@ -233,9 +233,9 @@ func (l *lab) services() {
 		l.start(ns, nil, "", args...)
 		l.waitPort(ns, listen, "53")
 	}
-	dns(l.world, worldIP, map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP})
+	dns(l.world, worldIP, map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP})
 	// The censor's resolver: what DNS poisoning answers.
-	dns(l.censor, censorIP, map[string]string{newsHost: blockedIP, mirrorHost: blockedIP})
+	dns(l.censor, censorIP, map[string]string{newsHost: blockedIP, mirrorHost: blockedIP, tgHost: blockedIP})
 
 	l.start(l.world, nil, "", "microsocks", "-i", worldIP, "-p", socksPort)
 	l.start(l.world, nil, "", "microsocks", "-i", worldIP, "-p", socksAuth, "-u", "lab", "-P", "labpass")
@@ -245,7 +245,7 @@ func (l *lab) services() {
 	for _, p := range []string{socksPort, socksAuth, tinyPort} {
 		l.waitPort(l.world, worldIP, p)
 	}
-	for _, ip := range []string{newsIP, mirrorIP} {
+	for _, ip := range []string{newsIP, mirrorIP, telegramIP} {
 		l.waitPort(l.client, ip, "443")
 	}
 }
@@ -312,6 +312,7 @@ func (l *lab) kabootar(data string, args ...string) (code int, stdout, stderr st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.client, l.bin, "--data", data}, args...)...)
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(l.dir, "ca.pem"), "LANG=en_US.UTF-8",
+		"KABOOTAR_TELEGRAM=https://"+tgHost, // the lab's Telegram
 		"ALL_PROXY=", "HTTPS_PROXY=", "HTTP_PROXY=", "all_proxy=", "https_proxy=", "http_proxy=")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -32,6 +32,7 @@ const (
 	newsIP     = "10.66.2.10"
 	mirrorIP   = "10.66.2.11"
 	dohIP      = "10.66.2.12"
+	telegramIP = "10.66.2.13"  // a Telegram-like host serving channel previews
 	blockedIP  = "10.10.34.34" // what the censor's DNS answers
 	socksPort  = "1080"
 	socksAuth  = "1081"
@@ -40,6 +41,8 @@ const (
 	newsHost   = "news.lab"
 	mirrorHost = "mirror.lab"
 	dohHost    = "doh.lab"
+	tgHost     = "t.lab"
+	tgChannel  = "labnews"
 )
 
 // feedItems is the size of the lab's feed: about 60 KB, so that the
@@ -101,6 +104,25 @@ func world() {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(pic.Bytes())
 	})
+	// A channel's public preview, as t.me/s/NAME serves it, three pages
+	// back to its first post (the site's mirror serves it too).
+	pages := map[string][]byte{}
+	for before, name := range map[string]string{"": "tg-page1.html", "1001": "tg-page0.html", "998": "tg-oldest.html"} {
+		page, err := os.ReadFile("../../feeds/testdata/" + name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pages[before] = bytes.ReplaceAll(page, []byte("azadinews"), []byte(tgChannel))
+	}
+	site.HandleFunc("/s/"+tgChannel, func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Query().Get("before")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})
 	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)
 	})
@@ -113,6 +135,7 @@ func world() {
 	}{
 		{newsIP + ":80", site, false}, {newsIP + ":443", site, true},
 		{mirrorIP + ":80", site, false}, {mirrorIP + ":443", site, true},
+		{telegramIP + ":443", site, true},
 		{dohIP + ":443", doh, true},
 	} {
 		srv := &http.Server{Addr: s.addr, Handler: s.h, ErrorLog: log.New(io.Discard, "", 0),
@@ -138,7 +161,7 @@ func serveDoH(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	qq := q.Questions[0]
-	answers := map[string]string{newsHost + ".": newsIP, mirrorHost + ".": mirrorIP, dohHost + ".": dohIP}
+	answers := map[string]string{newsHost + ".": newsIP, mirrorHost + ".": mirrorIP, dohHost + ".": dohIP, tgHost + ".": telegramIP}
 	m := dnsmessage.Message{Header: dnsmessage.Header{ID: q.ID, Response: true, RecursionAvailable: true}, Questions: q.Questions}
 	ip, ok := answers[qq.Name.String()]
 	switch {

@@ -14,6 +14,9 @@ type reportRow struct {
 	scenario, result, route, first, verdicts string
 }
 
+// channelPosts is how many posts the lab's channel preview shows.
+const channelPosts = 7
+
 const (
 	newsFeed   = "https://" + newsHost + "/feed.xml"
 	mirrorFeed = "https://" + mirrorHost + "/feed.xml"
@@ -172,6 +175,30 @@ func TestLab(t *testing.T) {
 			if code != 0 || !warm.Sources[0].NotModified {
 				t.Errorf("warm refresh through the throttle: exit %d, %+v", code, warm)
 			}
+		})
+
+	// Telegram is blocked, as in Iran: its address answers nothing and its
+	// name resolves to the censor's. The channel was added while it was
+	// open, with a mirror host serving the same preview pages.
+	scenario("telegram-blocked", `
+	chain kb_forward { type filter hook forward priority 0;
+		ip saddr `+clientIP+` ip daddr `+telegramIP+` drop
+	}
+	chain kb_pre { type nat hook prerouting priority -100;
+		ip saddr `+clientIP+` udp dport 53 dnat ip to `+censorIP+`
+	}`, nil,
+		func(data string) { l.must(data, "sources", "add", "@"+tgChannel, "--mirror", "https://"+mirrorHost) },
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			if code != 0 || len(r.Sources) != 1 || !r.Sources[0].OK {
+				t.Fatalf("refresh failed: exit %d, %+v", code, r)
+			}
+			if s := r.Sources[0]; s.Route == "direct" && strings.Contains(s.URLUsed, tgHost) {
+				t.Errorf("the blocked host won: %+v", s)
+			}
+			if n := l.articleCount(data); n != channelPosts {
+				t.Errorf("%d posts stored, want %d", n, channelPosts)
+			}
+			wellUnder(t, took, 10*time.Second)
 		})
 
 	// Nothing is forwarded at all.
