@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -296,6 +297,7 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	type result struct {
 		resp *Response
 		a    Attempt
+		spec int
 	}
 	results := make(chan result, len(specs))
 	// An attempt that has its answer's first byte is not blocked: the next
@@ -309,14 +311,31 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	everConnected := false
 	giveUp := time.NewTimer(c.opts.GiveUp)
 	defer giveUp.Stop()
+	// gone: URLs whose origin itself answered 404 or 410 over verified
+	// TLS. Every route reaches the same origin, so the other attempts at
+	// that URL are stopped (and not held against their routes); a mirror
+	// is another URL and is still tried. Other statuses are not final: a
+	// 403 may be the origin refusing this country, which a proxy avoids.
+	gone := map[string]bool{}
+	stop := make([]context.CancelFunc, len(specs))
+	stopped := make([]bool, len(specs))
 	next, inFlight := 0, 0
 	launch := func() {
-		s := specs[next]
+		for next < len(specs) && gone[specs[next].url] {
+			next++
+		}
+		if next == len(specs) {
+			return
+		}
+		i, s := next, specs[next]
 		next++
 		inFlight++
+		sctx, scancel := context.WithCancel(actx)
+		stop[i] = scancel
 		go func() {
-			resp, a := c.attempt(withSignals(actx, progress, connected), s.r, s.url, req)
-			results <- result{resp, a}
+			defer scancel()
+			resp, a := c.attempt(withSignals(sctx, progress, connected), s.r, s.url, req)
+			results <- result{resp, a, i}
 		}()
 	}
 	wait := func() time.Duration { // before launching specs[next]
@@ -343,8 +362,26 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 				attempts = append(attempts, res.a)
 				continue
 			}
+			if stopped[res.spec] {
+				// Stopped because the origin answered another route: its
+				// place goes to what remains (a mirror).
+				if next < len(specs) && inFlight < c.opts.MaxInFlight {
+					launch()
+					timer.Reset(wait())
+				}
+				continue
+			}
 			attempts = append(attempts, res.a)
 			c.book.note(ctx, host, res.a)
+			if originGone(res.a) {
+				gone[res.a.URL] = true
+				for i, s := range specs[:next] {
+					if s.url == res.a.URL && i != res.spec && stop[i] != nil {
+						stopped[i] = true
+						stop[i]()
+					}
+				}
+			}
 			c.log.Debug("attempt failed", "url", res.a.URL, "route", res.a.Route, "verdict", res.a.Verdict, "err", res.a.Err)
 			// A failure frees its place at once: no need to wait out the stagger.
 			if next < len(specs) && inFlight < c.opts.MaxInFlight {
@@ -389,6 +426,15 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 		}
 	}
 	return nil, attempts
+}
+
+// originGone says whether an attempt's answer came from the origin itself
+// (over TLS with its certificate checked, whatever the route) and says the
+// URL does not exist.
+func originGone(a Attempt) bool {
+	var se *StatusError
+	return strings.HasPrefix(a.URL, "https://") && errors.As(a.Err, &se) &&
+		(se.Code == http.StatusNotFound || se.Code == http.StatusGone)
 }
 
 // answeringGrace is how long an attempt that is receiving its answer runs

@@ -415,3 +415,42 @@ func TestDoHLookupIsNotTheAnswer(t *testing.T) {
 		t.Errorf("took %v: the DoH lookup was taken for the site answering", d)
 	}
 }
+
+// TestOriginGoneIsFinal: when the origin itself answers 404 over verified
+// TLS through one route, the other routes' attempts at the same URL stop
+// (a blackholed one would hold the answer for its whole connect timeout)
+// and are not held against their routes; a mirror is still tried.
+func TestOriginGoneIsFinal(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/feed", okHandler("news"))
+	mux.HandleFunc("/gone", http.NotFound)
+	l := newLab(t, mux)
+	socks := startSOCKS(t, "", "", map[string]string{siteHost: "127.0.0.1"})
+	l.breakAddr(l.originAddr(), "blackhole") // the direct route never connects
+	mem := &fakeMemory{}
+	opts := l.options(Config{Mode: ModeAuto, Proxies: []Proxy{mustProxy(t, socks.url())}})
+	opts.ConnectTimeout = 10 * time.Second
+	opts.Memory = mem
+	c := New(opts)
+	defer c.Close()
+
+	start := time.Now()
+	_, err := c.Fetch(context.Background(), &Request{URL: l.url("/gone")})
+	if VerdictOf(err) != VerdictHTTPStatus {
+		t.Fatalf("err %v, want an http-status verdict", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v: the blackholed direct attempt was waited out", d)
+	}
+	for _, r := range mem.saved {
+		if r.Route == RouteDirect && !r.OK {
+			t.Errorf("the stopped direct attempt was held against its route: %+v", r)
+		}
+	}
+
+	// The same with a mirror: gone at the main URL, served at the mirror.
+	resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/gone"), Alternatives: []string{l.url("/feed")}})
+	if err != nil || resp.URL != l.url("/feed") {
+		t.Fatalf("with a mirror: %v, %+v", err, resp)
+	}
+}
