@@ -263,3 +263,31 @@ func TestNothingCameThrough(t *testing.T) {
 		t.Error("nothingEver with a success, or with no sources")
 	}
 }
+
+// On an empty list, the news shows as soon as the first source brings it,
+// while the others are still being fetched.
+func TestNewsShowsAsItArrives(t *testing.T) {
+	a := test.NewTempApp(t)
+	ctx := context.Background()
+	st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fast, _ := st.AddSource(ctx, cache.Source{URL: "https://fast.example/feed", Name: "Fast"})
+	st.AddSource(ctx, cache.Source{URL: "https://slow.example/feed", Name: "Slow"})
+	release := make(chan struct{})
+	w := New(a, Deps{Library: st, Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+		res, _ := st.SaveFetch(ctx, fast, &cache.Fetched{Articles: []cache.Article{{GUID: "1", Title: "First news", Published: time.Now()}}})
+		progress(feeds.Progress{Done: 1, Total: 2, Result: feeds.Result{OK: true, New: res.New}})
+		<-release // the slow source
+		return nil
+	}})
+	t.Cleanup(w.Wait)
+	t.Cleanup(func() { close(release) }) // first: the refresh ends, then the window is still
+	w.Start(ctx)
+	locked(w, func() { w.startRefresh() })
+	eventually(t, w, "the first source's news, before the slow one is done", func() bool {
+		return len(w.articles) == 1 && w.articles[0].Title == "First news"
+	})
+}

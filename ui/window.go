@@ -674,6 +674,13 @@ func (w *Window) startRefresh() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
 				w.badge.SetText(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}))
+				// With nothing to read yet (a first run), the news shows as
+				// each source brings it, not when the slowest is done. A
+				// list being read is left alone until the end.
+				if p.Result.New > 0 && len(w.articles) == 0 && !w.loading {
+					w.reloadSources()
+					w.reloadArticles()
+				}
 			})
 		})
 		w.do(func() {
