@@ -105,6 +105,8 @@ type Window struct {
 	openButton   *widget.Button
 	fullButton   *widget.Button
 	badge        *widget.Label
+	badgeDetail  *widget.Label // the proxy's address, apart from the words
+	badgeBox     *fyne.Container
 	progress     *widget.ProgressBar
 	refreshBtn   *widget.Button
 	search       *widget.Entry
@@ -210,7 +212,7 @@ func (w *Window) build() {
 			w.query.SourceID = s.ID
 			if s.LastVerdict != "" {
 				// Say in plain words what stands in the way.
-				w.badge.SetText(VerdictText(s.LastVerdict))
+				w.setBadge(VerdictText(s.LastVerdict), "")
 			}
 		}
 		w.reloadArticles()
@@ -302,7 +304,9 @@ func (w *Window) build() {
 	settings := widget.NewButton(lang.L("Settings"), w.showSettings)
 	help := widget.NewButton("?", w.showHelp)
 	w.badge = widget.NewLabel("")
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, help, w.filter), w.badge,
+	w.badgeDetail = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	w.badgeBox = container.NewHBox(w.badge, w.badgeDetail)
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, help, w.filter), w.badgeBox,
 		container.NewVBox(w.search, w.progress))
 
 	lists := container.NewHSplit(w.sourceList, w.articleList)
@@ -673,7 +677,7 @@ func (w *Window) startRefresh() {
 			w.do(func() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
-				w.badge.SetText(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}))
+				w.setBadge(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}), "")
 				// With nothing to read yet (a first run), the news shows as
 				// each source brings it, not when the slowest is done. A
 				// list being read is left alone until the end.
@@ -688,7 +692,7 @@ func (w *Window) startRefresh() {
 			w.refreshing = nil
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
-			w.badge.SetText(badgeFor(results, w.lastOK()))
+			w.setBadge(badgeFor(results, w.lastOK()))
 			if nothingEver(results) && (w.firstRefresh || !w.toldNothing) {
 				w.toldNothing = true
 				w.nothingCame(results)
@@ -723,10 +727,11 @@ func (w *Window) lastOK() time.Time {
 }
 
 // badgeFor says how the news came: directly, through a proxy or mirror,
-// or not at all.
-func badgeFor(results []feeds.Result, lastOK time.Time) string {
+// or not at all; detail is the proxy's address, shown apart (a Latin
+// address inside a Persian sentence would be misordered).
+func badgeFor(results []feeds.Result, lastOK time.Time) (text, detail string) {
 	if len(results) == 0 {
-		return ""
+		return "", ""
 	}
 	ok, proxy, mirror := 0, "", false
 	for _, r := range results {
@@ -743,15 +748,29 @@ func badgeFor(results []feeds.Result, lastOK time.Time) string {
 	}
 	switch {
 	case ok == 0 && !lastOK.IsZero():
-		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": lastOK.Local().Format("2006-01-02 15:04")})
+		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": lastOK.Local().Format("2006-01-02 15:04")}), ""
 	case ok == 0:
-		return lang.L("Offline — showing saved news")
+		return lang.L("Offline — showing saved news"), ""
 	case proxy != "":
-		return lang.L("Via proxy {{.Proxy}}", map[string]string{"Proxy": proxy})
+		return lang.L("Via proxy"), proxy
 	case mirror:
-		return lang.L("Via mirror")
+		return lang.L("Via mirror"), ""
 	}
-	return lang.L("Direct")
+	return lang.L("Direct"), ""
+}
+
+// setBadge says how the news came, the address (if any) in a label of its
+// own, on the side the language reads from.
+func (w *Window) setBadge(text, detail string) {
+	w.badge.SetText(text)
+	w.badgeDetail.SetText(detail)
+	box := w.badgeBox
+	if alignFor(text) == fyne.TextAlignTrailing {
+		box.Objects = []fyne.CanvasObject{w.badgeDetail, w.badge}
+	} else {
+		box.Objects = []fyne.CanvasObject{w.badge, w.badgeDetail}
+	}
+	box.Refresh()
 }
 
 func (w *Window) addSourceDialog() {

@@ -133,7 +133,9 @@ func TestWindowRefreshAndOffline(t *testing.T) {
 		}
 	})
 	locked(w, func() { test.Tap(w.refreshBtn) })
-	eventually(t, w, "the proxy badge", func() bool { return w.badge.Text == "Via proxy socks5://127.0.0.1:9050" })
+	eventually(t, w, "the proxy badge", func() bool {
+		return w.badge.Text == "Via proxy" && w.badgeDetail.Text == "socks5://127.0.0.1:9050"
+	})
 }
 
 func TestWindowAddSource(t *testing.T) {
