@@ -21,6 +21,17 @@ import (
 	"github.com/kabootar/kabootar/transport"
 )
 
+// emptyStore is a real cache with nothing in it, as on a first run.
+func emptyStore(t *testing.T) *cache.Store {
+	t.Helper()
+	st, err := cache.Open(context.Background(), filepath.Join(t.TempDir(), cache.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // walk visits o and what it holds, as far as containers and scrolls show.
 func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	visit(o)
@@ -77,11 +88,7 @@ func TestFirstRun(t *testing.T) {
 
 	a := test.NewTempApp(t)
 	ctx := context.Background()
-	st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := emptyStore(t)
 	starters, err := feeds.ReadStarters([]byte(`{"sources":[
 		{"name":"خبر یک","language":"fa","kind":"telegram","url":"https://t.me/s/khabar_yek"},
 		{"name":"خبر دو","language":"fa","kind":"feed","url":"https://fa.example/rss"},
@@ -269,11 +276,7 @@ func TestNothingCameThrough(t *testing.T) {
 func TestNewsShowsAsItArrives(t *testing.T) {
 	a := test.NewTempApp(t)
 	ctx := context.Background()
-	st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := emptyStore(t)
 	fast, _ := st.AddSource(ctx, cache.Source{URL: "https://fast.example/feed", Name: "Fast"})
 	st.AddSource(ctx, cache.Source{URL: "https://slow.example/feed", Name: "Slow"})
 	release := make(chan struct{})

@@ -792,40 +792,34 @@ func (w *Window) addSourceDialog() {
 
 // importOPML adds the sources of a file the reader picks.
 func (w *Window) importOPML() {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		w.bg.Go(func() {
-			defer r.Close()
-			n, err := w.deps.ImportOPML(context.Background(), r)
-			w.do(func() {
-				if err != nil {
-					w.showError(err)
-					return
-				}
-				dialog.ShowInformation(lang.L("Import OPML…"), lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n}), w.win)
-				w.reloadSources()
-			})
-		})
-	}, w.win)
+	w.importFile(w.deps.ImportOPML, func(n int) string {
+		return lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n})
+	}, lang.L("Import OPML…"))
 }
 
 // importBundle adds a file of saved news the reader picks.
 func (w *Window) importBundle() {
+	w.importFile(w.deps.ImportBundle, func(n int) string {
+		return lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n})
+	}, lang.L("Import saved news…"))
+}
+
+// importFile reads a file the reader picks with read, in the background,
+// says what it added, and shows the sources and articles anew.
+func (w *Window) importFile(read func(context.Context, io.Reader) (int, error), said func(n int) string, title string) {
 	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
 		}
 		w.bg.Go(func() {
 			defer r.Close()
-			n, err := w.deps.ImportBundle(context.Background(), r)
+			n, err := read(context.Background(), r)
 			w.do(func() {
 				if err != nil {
 					w.showError(err)
 					return
 				}
-				dialog.ShowInformation(lang.L("Import saved news…"), lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n}), w.win)
+				dialog.ShowInformation(title, said(n), w.win)
 				w.reloadSources()
 				w.reloadArticles()
 			})
