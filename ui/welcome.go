@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
@@ -94,7 +95,7 @@ func (w *Window) showWelcome(ctx context.Context) {
 // page lays out one step: a title, its body, and the buttons at the foot.
 func (wc *welcome) page(title, intro string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) {
 	t := widget.NewLabelWithStyle(title, alignFor(title), fyne.TextStyle{Bold: true})
-	t.SizeName = "subHeadingText"
+	t.SizeName = theme.SizeNameSubHeadingText
 	i := widget.NewLabel(intro)
 	i.Wrapping = fyne.TextWrapWord
 	i.Alignment = alignFor(intro)
