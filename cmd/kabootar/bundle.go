@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -51,8 +50,8 @@ func (c *cli) bundle(ctx context.Context, args []string) error {
 	return c.bundleExport(ctx, rest[1], opt)
 }
 
-// bundleExport writes through a temporary file beside path, so that a
-// failed export never leaves half a bundle under the name.
+// bundleExport writes the bundle through writeFile: a failed export never
+// leaves half a bundle under the name.
 func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOptions) error {
 	store, err := c.openStore(ctx)
 	if err != nil {
@@ -72,22 +71,12 @@ func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOpt
 }
 
 func exportBundle(ctx context.Context, store *cache.Store, path string, opt cache.BundleOptions) (cache.BundleStats, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".kabootar-bundle-*")
-	if err != nil {
-		return cache.BundleStats{}, fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	st, err := store.ExportBundle(ctx, tmp, opt)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return st, fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return st, fmt.Errorf("writing %s: %w", path, err)
-	}
-	return st, nil
+	var st cache.BundleStats
+	err := writeFile(path, func(w io.Writer) (err error) {
+		st, err = store.ExportBundle(ctx, w, opt)
+		return err
+	})
+	return st, err
 }
 
 func (c *cli) bundleImport(ctx context.Context, path string) error {

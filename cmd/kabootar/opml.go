@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -67,21 +68,31 @@ func (c *cli) opmlExport(ctx context.Context, path string) error {
 	if path == "-" {
 		return feeds.WriteOPML(c.stdout, srcs, time.Now())
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".kabootar-opml-*")
+	if err := writeFile(path, func(w io.Writer) error { return feeds.WriteOPML(w, srcs, time.Now()) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Exported %d sources to %s\n", len(srcs), path)
+	return nil
+}
+
+// writeFile writes path through a temporary file beside it, renamed into
+// place only when write succeeded, so that a failed export never leaves
+// half a file under the name (nor breaks an older one).
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kabootar-*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := feeds.WriteOPML(tmp, srcs, time.Now()); err != nil {
-		tmp.Close()
+	err = write(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	fmt.Fprintf(c.stdout, "Exported %d sources to %s\n", len(srcs), path)
 	return nil
 }
