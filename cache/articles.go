@@ -11,9 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Article is one item of a source, as stored.
@@ -83,6 +80,7 @@ type SaveResult struct {
 	New     int
 	Updated int
 	Removed int // by retention
+	Skipped int // articles that could not be indexed (ErrNoSearchKey)
 }
 
 // SaveFetch stores one refresh of a source in one transaction: its articles
@@ -123,6 +121,12 @@ func upsertAll(ctx context.Context, tx *sql.Tx, sourceID int64, arts []Article, 
 	defer up.close()
 	for i := range arts {
 		created, changed, err := up.upsert(ctx, sourceID, &arts[i], now)
+		if errors.Is(err, ErrNoSearchKey) {
+			// One article that cannot be indexed is left out; the source's
+			// others are stored.
+			res.Skipped++
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("article %q: %w", arts[i].Title, err)
 		}
@@ -154,7 +158,7 @@ func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, n
 }
 
 type upserter struct {
-	insert, update, touch, ftsDel, ftsIns *sql.Stmt
+	insert, update, touch, ftsDel, ftsIns, taken, gap *sql.Stmt
 	// What the source already holds, loaded with one query, to match
 	// articles seen again.
 	byGUID, byURL map[string]known
@@ -239,6 +243,15 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
 		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
+		{&u.taken, `SELECT EXISTS (SELECT 1 FROM articles WHERE search_key = ?)`},
+		// The first free key in [?, ?): the key after the first taken key
+		// whose successor is free, walking the unique index from the start.
+		// A run of taken keys (many articles of one second and one content)
+		// costs one query, not an INSERT per key.
+		{&u.gap, `SELECT a.search_key + 1 FROM articles a
+			WHERE a.search_key >= ? AND a.search_key < ? - 1
+			AND NOT EXISTS (SELECT 1 FROM articles b WHERE b.search_key = a.search_key + 1)
+			ORDER BY a.search_key LIMIT 1`},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -251,7 +264,7 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.insert, u.update, u.touch, u.ftsDel, u.ftsIns} {
+	for _, st := range []*sql.Stmt{u.insert, u.update, u.touch, u.ftsDel, u.ftsIns, u.taken, u.gap} {
 		if st != nil {
 			st.Close()
 		}
@@ -279,18 +292,18 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 			published = now
 		}
 		k = known{hash: h, published: published.Unix()}
-		err := withSearchKey(published.Unix(), h, func(key int64) error {
-			r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
-				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
-				a.HasImages, sourceID, a.HasImages, sourceID)
-			if err != nil {
-				return err
-			}
-			k.key = key
-			k.id, err = r.LastInsertId()
-			return err
-		})
+		key, err := u.freeKey(ctx, k.published, h)
 		if err != nil {
+			return false, false, err
+		}
+		r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
+			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
+			a.HasImages, sourceID, a.HasImages, sourceID)
+		if err != nil {
+			return false, false, err
+		}
+		k.key = key
+		if k.id, err = r.LastInsertId(); err != nil {
 			return false, false, err
 		}
 		a.ID = k.id
@@ -310,17 +323,13 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		k.published = p
 		k.key = 0 // the date moved: so does the article's place in the index
 	}
-	update := func(key int64) error {
-		_, err := u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
-			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, a.HasImages, sourceID, a.HasImages, k.id)
-		return err
+	if k.key == 0 {
+		if k.key, err = u.freeKey(ctx, k.published, h); err != nil {
+			return false, false, err
+		}
 	}
-	if k.key != 0 {
-		err = update(k.key)
-	} else {
-		err = withSearchKey(k.published, h, func(key int64) error { k.key = key; return update(key) })
-	}
-	if err != nil {
+	if _, err = u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
+		a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, k.key, a.HasImages, sourceID, a.HasImages, k.id); err != nil {
 		return false, false, err
 	}
 	u.remember(a, k)
@@ -350,19 +359,45 @@ func hexVal(c byte) byte {
 	return c - '0'
 }
 
-// withSearchKey calls store with the article's search key, and again with
-// the next key while the key is taken.
-func withSearchKey(published int64, hash string, store func(key int64) error) error {
+// ErrNoSearchKey says every search key of an article's second is taken: a
+// million articles dated within one second. The article is not stored; the
+// source's others are.
+var ErrNoSearchKey = errors.New("no free search key in the article's second")
+
+// freeKey is a search key no article holds: the one searchKey gives when it
+// is free, else the first free one after it within the same second (so the
+// index's order stays newest first), else the first free one of that
+// second. It asks before writing, so no INSERT fails on the way.
+func (u *upserter) freeKey(ctx context.Context, published int64, hash string) (int64, error) {
 	key := searchKey(published, hash)
-	for range 64 {
-		err := store(key)
-		var se *sqlite.Error
-		if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
-			return err
-		}
-		key++
+	var taken bool
+	if err := u.taken.QueryRowContext(ctx, key).Scan(&taken); err != nil {
+		return 0, err
 	}
-	return fmt.Errorf("no free search key near %d", key)
+	if !taken {
+		return key, nil
+	}
+	lo := max(published, 0) << 20
+	hi := lo + 1<<20
+	for _, from := range []int64{key, lo} {
+		var free int64
+		err := u.gap.QueryRowContext(ctx, from, hi).Scan(&free)
+		if err == nil {
+			return free, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
+	// The second's first key may be the free one (the gap query only finds
+	// keys after a taken one).
+	if err := u.taken.QueryRowContext(ctx, lo).Scan(&taken); err != nil {
+		return 0, err
+	}
+	if !taken {
+		return lo, nil
+	}
+	return 0, ErrNoSearchKey
 }
 
 func (u *upserter) remember(a *Article, k known) {

@@ -308,3 +308,27 @@ func TestSearchNewestFirstAndKeyCollisions(t *testing.T) {
 		t.Errorf("second page: %+v", page)
 	}
 }
+
+// Articles without a date get the refresh's time, and many feeds hold an
+// item with the same (often empty) content: across sources they share one
+// second and one hash, and every one of them gets a key.
+func TestSaveFetchManyArticlesOneSecondOneHash(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	fixed := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return fixed }
+	for i := range 300 {
+		id := addFeed(t, s, fmt.Sprint("https://x/feed", i))
+		res, err := s.SaveFetch(ctx, id, &Fetched{Articles: []Article{{HTML: "<p></p>"}, {Title: "t"}}})
+		if err != nil {
+			t.Fatalf("source %d: %v", i, err)
+		}
+		if res.New != 2 || res.Skipped != 0 {
+			t.Fatalf("source %d: saved %+v, want 2 new", i, res)
+		}
+	}
+	got, err := s.Articles(ctx, Query{Limit: 2000})
+	if err != nil || len(got) != 600 {
+		t.Fatalf("%d articles, %v", len(got), err)
+	}
+}
