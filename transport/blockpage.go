@@ -27,13 +27,15 @@ var blockSignatures = []blockSignature{
 // blockHosts are hosts that only a censor redirects to.
 var blockHosts = []string{"peyvandha.ir", "www.peyvandha.ir"}
 
+// blockPageHead is how much of an answer is looked at for a block page.
+const blockPageHead = 4096
+
 // blockPageIn says whether body looks like a known block page. Only the head
 // of the body is looked at: block pages are small, and a long article that
 // merely mentions the filter must not be taken for one.
 func blockPageIn(body []byte) (string, bool) {
-	const head = 4096
-	if len(body) > head {
-		body = body[:head]
+	if len(body) > blockPageHead {
+		body = body[:blockPageHead]
 	}
 	for _, s := range blockSignatures {
 		if s.match(body) {

@@ -556,9 +556,15 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 	case hresp.StatusCode == http.StatusUnavailableForLegalReasons:
 		return fail(VerdictHTTPBlockpage, &BlockPageError{Signature: "HTTP 451"})
 	case hresp.StatusCode == http.StatusProxyAuthRequired && r.kind == kindHTTP:
-		return fail(VerdictProxyAuth, &ProxyAuthError{Proxy: r.name, Err: errors.New(hresp.Status)})
+		return fail(VerdictProxyAuth, &ProxyAuthError{Proxy: r.name, Err: errors.New(cleanStatus(hresp.Status))})
 	case hresp.StatusCode < 200 || hresp.StatusCode > 299:
-		return fail(VerdictHTTPStatus, &StatusError{Code: hresp.StatusCode, Status: hresp.Status})
+		// A censor's block page comes with any status (Iran's with 403):
+		// its head is read for the signatures before the status is blamed.
+		head, _ := io.ReadAll(io.LimitReader(hresp.Body, blockPageHead))
+		if sig, ok := blockPageIn(head); ok {
+			return fail(VerdictHTTPBlockpage, &BlockPageError{Signature: sig})
+		}
+		return fail(VerdictHTTPStatus, &StatusError{Code: hresp.StatusCode, Status: cleanStatus(hresp.Status)})
 	}
 
 	limit := req.MaxBytes

@@ -45,6 +45,20 @@ func TestFetch(t *testing.T) {
 	mux.HandleFunc("/blockpage", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`<html><head><title>MNN3-1(1)</title></head><body><iframe src="http://10.10.34.34?type=Invalid Site"></iframe></body></html>`))
 	})
+	// Iran's filter: 403, no Date, the connection closed, the iframe.
+	mux.HandleFunc("/blockpage-403", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Header()["Date"] = nil
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256"><title>MNN3-1(1)</title></head><body><iframe src="http://10.10.34.34?type=Invalid Site&policy=MainPolicy"></iframe></body></html>`))
+	})
+	mux.HandleFunc("/iframe-403", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<html><body><iframe src="http://10.10.34.35/"></iframe></body></html>`))
+	})
+	mux.HandleFunc("/forbidden", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "forbidden in your country", http.StatusForbidden)
+	})
 	mux.HandleFunc("/to-peyvandha", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://peyvandha.ir/", http.StatusFound)
 	})
@@ -88,6 +102,9 @@ func TestFetch(t *testing.T) {
 		{name: "404", req: Request{URL: srv.URL + "/missing"}, wantVerdict: VerdictHTTPStatus},
 		{name: "451", req: Request{URL: srv.URL + "/legal"}, wantVerdict: VerdictHTTPBlockpage},
 		{name: "block page body", req: Request{URL: srv.URL + "/blockpage"}, wantVerdict: VerdictHTTPBlockpage},
+		{name: "block page with 403", req: Request{URL: srv.URL + "/blockpage-403"}, wantVerdict: VerdictHTTPBlockpage},
+		{name: "iframe with 403", req: Request{URL: srv.URL + "/iframe-403"}, wantVerdict: VerdictHTTPBlockpage},
+		{name: "a plain 403", req: Request{URL: srv.URL + "/forbidden"}, wantVerdict: VerdictHTTPStatus},
 		{name: "redirect to block host", req: Request{URL: srv.URL + "/to-peyvandha"}, wantVerdict: VerdictHTTPBlockpage},
 		{name: "redirect loop", req: Request{URL: srv.URL + "/loop"}, wantVerdict: VerdictHTTPRedirectLoop},
 		{name: "endless body", req: Request{URL: srv.URL + "/huge"}, wantVerdict: VerdictBodyTooLarge},

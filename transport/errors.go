@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is returned by Fetch when no attempt gave a valid answer. It keeps
@@ -73,6 +74,29 @@ func (e *StatusError) Error() string {
 		s = fmt.Sprint(e.Code)
 	}
 	return "server answered " + s
+}
+
+// maxStatus bounds a server's status text as Kabootar repeats it.
+const maxStatus = 80
+
+// cleanStatus is a server's status line made safe to store and print:
+// control characters (terminal escapes among them) dropped, and at most
+// maxStatus bytes, cut at a character boundary.
+func cleanStatus(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	if len(s) > maxStatus {
+		i := maxStatus
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s = s[:i] + "…"
+	}
+	return s
 }
 
 // TooLargeError is a body larger than the request allows.

@@ -178,7 +178,8 @@ func serveDoH(w http.ResponseWriter, r *http.Request) {
 	w.Write(packed)
 }
 
-// censor serves the block page the censor redirects HTTP to.
+// censor serves the block page the censor redirects HTTP to, as the
+// real filter does.
 func censor() {
 	page := `<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256"><title>MNN3-1(1)</title></head>` +
 		`<body><iframe src="http://10.10.34.34?type=Invalid Site&policy=MainPolicy" style="width: 100%; height: 100%" scrolling="no" frameborder="0"></iframe></body></html>`
@@ -187,8 +188,13 @@ func censor() {
 		log.Fatal(err)
 	}
 	fmt.Println("ready")
+	// As Iran's filter answers: 403, no Server or Date header, and the
+	// connection closed after the page.
 	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Connection", "close")
+		w.Header()["Date"] = nil // Go would add one
+		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, page)
 	})}
 	log.Fatal(srv.Serve(ln))
