@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -163,7 +164,7 @@ func (r *Refresher) fetch(ctx context.Context, src cache.Source, hosts *hostLimi
 	var f *cache.Fetched
 	switch src.Kind {
 	case cache.KindFeed:
-		f = r.fetchFeed(ctx, &res, src.URL, src.Mirrors)
+		f = r.fetchFeed(ctx, &res, src.URL, MirrorURLs(src))
 	case cache.KindBridge:
 		var urls []string
 		if r.Expand != nil {
@@ -282,8 +283,8 @@ func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetche
 				return err
 			},
 		}
-		for _, host := range src.Mirrors {
-			req.Alternatives = append(req.Alternatives, ChannelURL(host, channel, before))
+		for _, m := range src.Mirrors {
+			req.Alternatives = append(req.Alternatives, ChannelURL(channelMirrorBase(m, channel), channel, before))
 		}
 		resp, err := r.Fetcher.Fetch(ctx, req)
 		if err != nil {
@@ -327,7 +328,11 @@ func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetche
 			continue
 		}
 		have[post.ID] = true
-		f.Articles = append(f.Articles, r.Parser.postArticle(post))
+		a := r.Parser.postArticle(post)
+		if strings.TrimSpace(a.Text) == "" && !a.HasImages {
+			continue // nothing Kabootar can show: not an empty article
+		}
+		f.Articles = append(f.Articles, a)
 	}
 	return f
 }

@@ -93,6 +93,23 @@ func TestChannelErrorsAndMirror(t *testing.T) {
 		t.Errorf("mirror: %v", s)
 	}
 
+	// The mirror pasted as the channel's whole address there, not doubled.
+	k3 := newKB(t)
+	k3.env = map[string]string{"KABOOTAR_TELEGRAM": "http://127.0.0.1:1"}
+	k3.must(0, "sources", "add", "t.me/azadinews", "--mirror", preview.URL+"/s/azadinews")
+	k3.json(&ref, "refresh", "--json")
+	if s := ref.Sources[0]; s["ok"] != true || s["url_used"] != preview.URL+"/s/azadinews" {
+		t.Errorf("mirror given as the channel's address: %v", s)
+	}
+	var list struct{ Sources []map[string]any }
+	k3.json(&list, "sources", "list", "--json")
+	if b, _ := json.Marshal(list.Sources[0]["mirror_urls"]); string(b) != `["`+preview.URL+`/s/azadinews"]` {
+		t.Errorf("mirror_urls: %s", b)
+	}
+	if out := k3.must(0, "sources", "list"); !strings.Contains(out, "mirror") || !strings.Contains(out, preview.URL+"/s/azadinews") {
+		t.Errorf("sources list does not say what the mirror is:\n%s", out)
+	}
+
 	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/s/") {
 			http.Redirect(w, r, strings.TrimPrefix(r.URL.Path, "/s"), http.StatusFound)

@@ -183,6 +183,7 @@ type sourceJSON struct {
 	URL         string   `json:"url"`
 	Name        string   `json:"name"`
 	Mirrors     []string `json:"mirrors"`
+	MirrorURLs  []string `json:"mirror_urls"` // what each mirror fetches
 	LastOK      *string  `json:"last_ok"`
 	LastVerdict string   `json:"last_verdict"`
 	LastRoute   string   `json:"last_route"`
@@ -216,7 +217,7 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 		}{Sources: []sourceJSON{}}
 		for _, s := range list {
 			out.Sources = append(out.Sources, sourceJSON{
-				ID: s.ID, Kind: s.Kind, URL: s.URL, Name: s.Name, Mirrors: nonNil(s.Mirrors),
+				ID: s.ID, Kind: s.Kind, URL: s.URL, Name: s.Name, Mirrors: nonNil(s.Mirrors), MirrorURLs: feeds.MirrorURLs(s),
 				LastOK: timeJSON(s.LastOK), LastVerdict: s.LastVerdict, LastRoute: s.LastRoute, LastURL: s.LastURL,
 				LastError: s.LastError, Unread: s.Unread,
 			})
@@ -243,6 +244,13 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 			status += " (" + s.LastRoute + ")"
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Unread, ago(s.LastOK), status, s.Name, s.URL)
+		for _, m := range s.Mirrors {
+			// A mirror is stored as it was given; say what it fetches.
+			fmt.Fprintf(tw, "\t\t\t\tmirror\t%s\n", m)
+			if u := feeds.MirrorURL(s, m); u != m {
+				fmt.Fprintf(tw, "\t\t\t\t\t→ %s\n", u)
+			}
+		}
 	}
 	return tw.Flush()
 }
