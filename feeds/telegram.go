@@ -76,11 +76,24 @@ func channelOf(sourceURL string) (string, bool) {
 // ErrChannel is a channel page Kabootar cannot read.
 var ErrChannel = errors.New("cannot read the channel")
 
-// ChannelError says why a channel page cannot be read.
-type ChannelError struct{ Reason string }
+// ErrNoPreview is a channel without a public preview: private, or its
+// preview turned off. Telegram then shows a page to join it instead.
+var ErrNoPreview = errors.New("the channel has no public preview")
 
-func (e *ChannelError) Error() string        { return "cannot read the channel: " + e.Reason }
-func (e *ChannelError) Is(target error) bool { return target == ErrChannel }
+// ChannelError says why a channel page cannot be read.
+type ChannelError struct {
+	Reason    string
+	NoPreview bool // the channel has no public preview (ErrNoPreview)
+}
+
+func (e *ChannelError) Error() string { return "cannot read the channel: " + e.Reason }
+func (e *ChannelError) Is(target error) bool {
+	return target == ErrChannel || (e.NoPreview && target == ErrNoPreview)
+}
+
+// noPreview is the error for a channel that shows a join page.
+var noPreview = &ChannelError{NoPreview: true, Reason: "it has no public preview (it is private, or its web preview is disabled, " +
+	"and Telegram shows a page to join it instead); follow it through a bridge (telegram:NAME) or a mirror that carries it (--mirror)"}
 
 // ChannelPage is one page of a channel's preview.
 type ChannelPage struct {
@@ -99,12 +112,17 @@ type Post struct {
 	Date          time.Time
 	Photos        []string
 	Video         string
+	VideoThumb    string // the video's first frame, kept offline like a photo
 	PreviewURL    string
+	PreviewImage  string // the link preview's picture
 	PreviewTitle  string
 	PreviewText   string
 	ForwardedFrom string
 	Author        string
 	Views         string
+	// Media names what a post holds besides text and pictures (a sticker,
+	// a voice message, a file…), so that such a post is not empty.
+	Media string
 }
 
 var backgroundURL = regexp.MustCompile(`background-image:\s*url\(['"]?([^'")]+)['"]?\)`)
@@ -113,8 +131,8 @@ var backgroundURL = regexp.MustCompile(`background-image:\s*url\(['"]?([^'")]+)[
 // finalURL outside /s/ is a disabled preview; a page without posts, or in a
 // layout Kabootar does not know, is an error, never an empty success.
 func ParseChannelPage(body []byte, finalURL string) (*ChannelPage, error) {
-	if u, err := url.Parse(finalURL); err == nil && !strings.HasPrefix(u.Path, "/s/") {
-		return nil, &ChannelError{Reason: "its web preview is disabled (Telegram sent " + u.Path + " instead of the preview); follow it through a bridge (telegram:NAME)"}
+	if u, err := url.Parse(finalURL); err == nil && !strings.Contains(u.Path, "/s/") {
+		return nil, noPreview
 	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
 	if err != nil {
@@ -135,6 +153,9 @@ func ParseChannelPage(body []byte, finalURL string) (*ChannelPage, error) {
 	switch {
 	case len(page.Posts) > 0:
 		return page, nil
+	case doc.Find(".tgme_widget_message").Length() == 0 && doc.Find(".tgme_page_action, .tgme_action_button_new, .tgme_page_title").Length() > 0:
+		// The page to join a channel (or contact a person), not a preview.
+		return nil, noPreview
 	case page.Title == "" && doc.Find(".tgme_widget_message").Length() == 0:
 		return nil, &ChannelError{Reason: "the page is not in the layout Kabootar knows (Telegram may have changed it); please report it"}
 	default:
@@ -157,21 +178,48 @@ func parsePost(m *goquery.Selection) (Post, bool) {
 		p.Date, _ = time.Parse(time.RFC3339, dt)
 	}
 	m.Find("a.tgme_widget_message_photo_wrap").Each(func(_ int, ph *goquery.Selection) {
-		if st, ok := ph.Attr("style"); ok {
-			if mm := backgroundURL.FindStringSubmatch(st); mm != nil {
-				p.Photos = append(p.Photos, mm[1])
-			}
+		if u := backgroundOf(ph); u != "" {
+			p.Photos = append(p.Photos, u)
 		}
 	})
 	p.Video, _ = m.Find("video.tgme_widget_message_video[src]").Attr("src")
+	p.VideoThumb = backgroundOf(m.Find(".tgme_widget_message_video_thumb").First())
 	lp := m.Find("a.tgme_widget_message_link_preview").First()
+	p.PreviewImage = backgroundOf(lp.Find(".link_preview_image, .link_preview_right_image").First())
 	p.PreviewURL, _ = lp.Attr("href")
 	p.PreviewTitle = strings.TrimSpace(lp.Find(".link_preview_title").Text())
 	p.PreviewText = strings.TrimSpace(lp.Find(".link_preview_description").Text())
 	p.ForwardedFrom = strings.TrimSpace(m.Find(".tgme_widget_message_forwarded_from_name").First().Text())
 	p.Author = strings.TrimSpace(m.Find(".tgme_widget_message_from_author").First().Text())
 	p.Views = strings.TrimSpace(m.Find(".tgme_widget_message_views").First().Text())
+	// What a post without text or pictures holds, to say in a line.
+	switch {
+	case m.Find(".tgme_widget_message_sticker, .tgme_widget_message_sticker_wrap").Length() > 0:
+		p.Media = "Sticker"
+	case m.Find(".tgme_widget_message_voice, .tgme_widget_message_voice_player").Length() > 0:
+		p.Media = "Voice message"
+	case m.Find(".tgme_widget_message_roundvideo, .tgme_widget_message_roundvideo_player").Length() > 0:
+		p.Media = "Video message"
+	case m.Find(".tgme_widget_message_document_title").Length() > 0:
+		p.Media = "File: " + strings.TrimSpace(m.Find(".tgme_widget_message_document_title").First().Text())
+	case m.Find(".tgme_widget_message_poll_question").Length() > 0:
+		p.Media = "Poll: " + strings.TrimSpace(m.Find(".tgme_widget_message_poll_question").First().Text())
+	case m.Find(".tgme_widget_message_location_wrap, .tgme_widget_message_location").Length() > 0:
+		p.Media = "Location"
+	case m.Find(".message_media_not_supported").Length() > 0:
+		p.Media = "A post that only the Telegram app shows"
+	}
 	return p, true
+}
+
+// backgroundOf is the image of an element drawn as its CSS background.
+func backgroundOf(s *goquery.Selection) string {
+	if st, ok := s.Attr("style"); ok {
+		if mm := backgroundURL.FindStringSubmatch(st); mm != nil {
+			return mm[1]
+		}
+	}
+	return ""
 }
 
 // postArticle turns a post into an article: its first line for a title,
@@ -187,12 +235,22 @@ func (p *Parser) postArticle(post Post) cache.Article {
 	for _, ph := range post.Photos {
 		fmt.Fprintf(&b, `<p><img src="%s"></p>`, escapeText(ph))
 	}
+	if post.VideoThumb != "" {
+		fmt.Fprintf(&b, `<p><img src="%s"></p>`, escapeText(post.VideoThumb))
+	}
 	if post.Video != "" {
 		fmt.Fprintf(&b, `<p><a href="%s">%s</a></p>`, escapeText(post.Video), escapeText("▶ video"))
 	}
 	if post.PreviewURL != "" {
-		fmt.Fprintf(&b, `<blockquote><a href="%s">%s</a><br>%s</blockquote>`, escapeText(post.PreviewURL),
+		fmt.Fprintf(&b, `<blockquote><a href="%s">%s</a><br>%s`, escapeText(post.PreviewURL),
 			escapeText(firstNonBlank(post.PreviewTitle, post.PreviewURL)), escapeText(post.PreviewText))
+		if post.PreviewImage != "" {
+			fmt.Fprintf(&b, `<br><img src="%s">`, escapeText(post.PreviewImage))
+		}
+		b.WriteString(`</blockquote>`)
+	}
+	if post.Media != "" && post.HTML == "" {
+		fmt.Fprintf(&b, `<p>%s</p>`, escapeText("["+post.Media+"]"))
 	}
 	link := TelegramHost + "/" + post.Channel + "/" + strconv.FormatInt(post.ID, 10)
 	base, _ := url.Parse(link)
@@ -244,7 +302,7 @@ func (p *Parser) FindChannel(ctx context.Context, f Fetcher, host, channel strin
 		return err
 	}}
 	for _, m := range mirrors {
-		req.Alternatives = append(req.Alternatives, ChannelURL(m, channel, 0))
+		req.Alternatives = append(req.Alternatives, ChannelURL(channelMirrorBase(m, channel), channel, 0))
 	}
 	resp, err := f.Fetch(ctx, req)
 	if err != nil {

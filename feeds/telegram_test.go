@@ -186,3 +186,65 @@ func TestRefreshChannelMirrorAndDisabled(t *testing.T) {
 		t.Errorf("disabled preview: %+v", res)
 	}
 }
+
+// Shapes of real channel pages: a video's thumbnail and a link preview's
+// picture are kept like photos; a sticker or a voice message says what it
+// is; a post with nothing to show is not an empty article.
+func TestChannelPostShapes(t *testing.T) {
+	page, err := ParseChannelPage(readFixture(t, "tg-shapes.html"), "https://t.me/s/shapeschan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := testParser()
+	byID := map[int64]cache.Article{}
+	for _, p := range page.Posts {
+		byID[p.ID] = pr.postArticle(p)
+	}
+	tests := []struct {
+		id        int64
+		contains  []string
+		hasImages bool
+		empty     bool
+	}{
+		{20, []string{`<img src="https://cdn4.telesco.pe/file/thumb-20.jpg">`, "video-20.mp4"}, true, false},
+		{21, []string{`<img src="https://cdn4.telesco.pe/file/preview-21.jpg">`, "The report"}, true, false},
+		{22, []string{`<img src="https://cdn4.telesco.pe/file/preview-22.jpg">`, "Big picture"}, true, false},
+		{23, []string{"[Sticker]"}, false, false},
+		{24, []string{"only the Telegram app shows"}, false, false},
+		{25, []string{"[Voice message]"}, false, false},
+		{26, nil, false, true},
+	}
+	for _, tt := range tests {
+		a, ok := byID[tt.id]
+		if !ok {
+			t.Errorf("post %d not parsed", tt.id)
+			continue
+		}
+		for _, want := range tt.contains {
+			if !strings.Contains(a.HTML, want) {
+				t.Errorf("post %d lacks %s: %s", tt.id, want, a.HTML)
+			}
+		}
+		if a.HasImages != tt.hasImages {
+			t.Errorf("post %d: HasImages %v", tt.id, a.HasImages)
+		}
+		if empty := strings.TrimSpace(a.Text) == "" && !a.HasImages; empty != tt.empty {
+			t.Errorf("post %d: empty %v, want %v (text %q)", tt.id, empty, tt.empty, a.Text)
+		}
+		if !tt.empty && a.Title == "" {
+			t.Errorf("post %d has no title", tt.id)
+		}
+	}
+}
+
+func TestChannelJoinPage(t *testing.T) {
+	for _, u := range []string{"https://t.me/s/closedchan", "https://t.me/closedchan"} {
+		_, err := ParseChannelPage(readFixture(t, "tg-join.html"), u)
+		if !errors.Is(err, ErrNoPreview) || !errors.Is(err, ErrChannel) {
+			t.Errorf("%s: err = %v, want ErrNoPreview", u, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "layout") || !strings.Contains(err.Error(), "bridge") || !strings.Contains(err.Error(), "mirror")) {
+			t.Errorf("%s: %v: should say there is no public preview and what to do", u, err)
+		}
+	}
+}

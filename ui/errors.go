@@ -20,6 +20,8 @@ func friendly(err error) string {
 	switch {
 	case errors.Is(err, feeds.ErrBadAddress):
 		return lang.L("error.address")
+	case errors.Is(err, feeds.ErrNoPreview):
+		return lang.L("error.nopreview")
 	case errors.Is(err, feeds.ErrChannel):
 		return lang.L("error.channel")
 	case errors.Is(err, feeds.ErrNotFeed):
