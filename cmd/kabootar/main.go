@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Before Fyne reads the locale: a C locale must not print Fyne's errors.
+	_ "github.com/kabootar/kabootar/internal/localeenv"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
