@@ -470,6 +470,15 @@ type Summary struct {
 
 // Articles lists articles matching q, newest first.
 func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
+	var out []Summary
+	err := s.EachArticle(ctx, q, func(a Summary) error { out = append(out, a); return nil })
+	return out, err
+}
+
+// EachArticle calls fn with each article of q, in Articles' order, while
+// reading them: a long answer is never held whole in memory. An error from
+// fn stops it and is returned.
+func (s *Store) EachArticle(ctx context.Context, q Query, fn func(Summary) error) error {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -479,7 +488,7 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 	if strings.TrimSpace(q.Search) != "" {
 		fq := ftsQuery(q.Search)
 		if fq == "" {
-			return nil, nil
+			return nil
 		}
 		from = `articles_fts f JOIN articles a ON a.search_key = f.rowid`
 		where = append(where, `articles_fts MATCH ?`)
@@ -510,21 +519,22 @@ func (s *Store) Articles(ctx context.Context, q Query) ([]Summary, error) {
 	args = append(args, q.Limit, q.Offset)
 	rows, err := s.db.QueryContext(ctx, sqlq, args...)
 	if err != nil {
-		return nil, classify(err)
+		return classify(err)
 	}
 	defer rows.Close()
-	var out []Summary
 	for rows.Next() {
 		var a Summary
 		var published int64
 		if err := rows.Scan(&a.ID, &a.SourceID, &a.Title, &a.URL, &a.Author, &published, &a.Dir, &a.Summary,
 			&a.Read, &a.Starred, &a.OfflineComplete); err != nil {
-			return nil, err
+			return err
 		}
 		a.Published = fromUnix(published)
-		out = append(out, a)
+		if err := fn(a); err != nil {
+			return err
+		}
 	}
-	return out, classify(rows.Err())
+	return classify(rows.Err())
 }
 
 // Article returns one whole article.

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,21 +55,13 @@ func (c *cli) articles(ctx context.Context, args []string) error {
 			return notFound(err)
 		}
 	}
-	list, err := store.Articles(ctx, cache.Query{SourceID: *source, Search: *search, Unread: *unread, Starred: *starred, Limit: *limit})
+	q := cache.Query{SourceID: *source, Search: *search, Unread: *unread, Starred: *starred, Limit: *limit}
+	if *asJSON {
+		return c.streamArticlesJSON(ctx, store, q)
+	}
+	list, err := store.Articles(ctx, q)
 	if err != nil {
 		return err
-	}
-	if *asJSON {
-		out := struct {
-			Articles []articleJSON `json:"articles"`
-		}{Articles: []articleJSON{}}
-		for _, a := range list {
-			out.Articles = append(out.Articles, articleJSON{
-				ID: a.ID, SourceID: a.SourceID, Title: a.Title, URL: a.URL, Published: a.Published.UTC().Format(time.RFC3339),
-				Dir: a.Dir, Read: a.Read, Starred: a.Starred, OfflineComplete: a.OfflineComplete,
-			})
-		}
-		return c.printJSON(out)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(c.stdout, "No articles.")
@@ -83,6 +79,42 @@ func (c *cli) articles(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s %s\n", a.ID, a.Published.Local().Format("2006-01-02 15:04"), mark, oneLine(a.Title))
 	}
 	return tw.Flush()
+}
+
+// streamArticlesJSON prints {"articles":[…]} as each article is read, in
+// printJSON's layout, so memory stays flat however many are asked for.
+func (c *cli) streamArticlesJSON(ctx context.Context, store *cache.Store, q cache.Query) error {
+	w := bufio.NewWriterSize(c.stdout, 64<<10)
+	io.WriteString(w, "{\n  \"articles\": [")
+	n := 0
+	var item bytes.Buffer
+	enc := json.NewEncoder(&item)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	err := store.EachArticle(ctx, q, func(a cache.Summary) error {
+		item.Reset()
+		if err := enc.Encode(articleJSON{
+			ID: a.ID, SourceID: a.SourceID, Title: a.Title, URL: a.URL, Published: a.Published.UTC().Format(time.RFC3339),
+			Dir: a.Dir, Read: a.Read, Starred: a.Starred, OfflineComplete: a.OfflineComplete,
+		}); err != nil {
+			return err
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		n++
+		io.WriteString(w, "\n    ")
+		_, err := w.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		io.WriteString(w, "\n  ")
+	}
+	io.WriteString(w, "]\n}\n")
+	return w.Flush()
 }
 
 func (c *cli) show(ctx context.Context, args []string) error {
