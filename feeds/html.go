@@ -34,6 +34,41 @@ var blockElems = map[atom.Atom]bool{
 	atom.Ul: true, atom.Ol: true, atom.Table: true, atom.Section: true, atom.Article: true,
 }
 
+// hiddenElems hold no text for a reader.
+var hiddenElems = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true}
+
+// linkAllowed says whether a resolved link may stay in an article: http and
+// https (and mailto for a link, not an image), the schemes the sanitiser
+// allows. A relative reference stays only when there is nothing to resolve
+// it against.
+func linkAllowed(ref string, isLink bool) bool {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return true
+	case "mailto":
+		return isLink
+	case "":
+		return !u.IsAbs() && u.Opaque == ""
+	}
+	return false
+}
+
+// WebURL is u when it is an absolute http or https address, else "": the
+// only addresses Kabootar stores as an article's or a site's, and hands to
+// a browser ("Open original"). javascript:, data:, file: and smb: (which
+// makes Windows send the user's credentials) are not web pages.
+func WebURL(u string) string {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return p.String()
+}
+
 // finishHTML walks sanitised HTML once: it resolves relative href and src
 // against base, and collects the plain text (block elements end lines,
 // other whitespace collapsed). Tags without links are copied as they are;
@@ -58,12 +93,18 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 		space = false
 	}
 	z := html.NewTokenizer(strings.NewReader(clean))
+	// The text of script and style elements is code, not words: a title
+	// given as HTML may hold them (the sanitiser removes them from content).
+	var hidden atom.Atom
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
 			return string(out), strings.TrimSpace(string(txt)), hasImage
 		case html.TextToken:
+			if hidden != 0 {
+				continue
+			}
 			raw := z.Raw()
 			out = append(out, raw...)
 			t := raw
@@ -99,6 +140,12 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 			raw := z.Raw()
 			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
+			if hiddenElems[a] {
+				if tt == html.StartTagToken {
+					hidden = a
+				}
+				continue
+			}
 			if blockElems[a] {
 				newline()
 			}
@@ -116,6 +163,11 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 				val := string(v)
 				if string(k) == "href" || string(k) == "src" {
 					val = resolve(base, val)
+					// Checked again once resolved: a reference that looked
+					// harmless may resolve into another scheme.
+					if !linkAllowed(val, string(k) == "href") {
+						continue
+					}
 				}
 				out = append(out, ' ')
 				out = append(out, k...)
@@ -128,9 +180,16 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 			}
 			out = append(out, '>')
 		case html.EndTagToken:
-			out = append(out, z.Raw()...)
 			name, _ := z.TagName()
-			if blockElems[atom.Lookup(name)] {
+			a := atom.Lookup(name)
+			if hiddenElems[a] {
+				if a == hidden {
+					hidden = 0
+				}
+				continue
+			}
+			out = append(out, z.Raw()...)
+			if blockElems[a] {
 				newline()
 			}
 		default:

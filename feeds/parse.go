@@ -82,6 +82,11 @@ func (p *Parser) ParseHTTP(body []byte, feedURL, contentType string) (*Feed, err
 	}
 	body = fromHTTPCharset(body, contentType)
 	body = repairUTF8(body)
+	if first := bytes.TrimLeft(body[:min(len(body), 64)], " \t\r\n\ufeff"); len(first) > 0 && first[0] == '<' {
+		if err := checkDepth(body, MaxDepth); err != nil {
+			return nil, err
+		}
+	}
 	gp := gofeed.NewParser()
 	// Kabootar finds an item's images itself; gofeed's scan of every
 	// item's HTML for the first image would cost a tenth of the parse.
@@ -98,12 +103,13 @@ func (p *Parser) ParseHTTP(body []byte, feedURL, contentType string) (*Feed, err
 		}
 	}
 	base, _ := url.Parse(feedURL)
+	site := ""
 	if gf.Link != "" && base != nil {
-		if l, err := base.Parse(gf.Link); err == nil && (l.Scheme == "http" || l.Scheme == "https") {
-			gf.Link = l.String()
+		if l, err := base.Parse(strings.TrimSpace(gf.Link)); err == nil {
+			site = WebURL(l.String())
 		}
 	}
-	f := &Feed{Title: plainText(gf.Title), SiteURL: gf.Link}
+	f := &Feed{Title: plainText(gf.Title), SiteURL: site}
 	now := p.now()
 	f.Articles = make([]cache.Article, 0, len(gf.Items))
 	for _, it := range gf.Items {
@@ -122,9 +128,11 @@ func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now ti
 		link = strings.TrimSpace(it.Links[0])
 	}
 	if link != "" {
-		a.URL = resolve(base, link)
-		// Relative references in content are relative to the item's page.
-		if u, err := url.Parse(a.URL); err == nil && u.IsAbs() {
+		// Only a web address is an article's link, and only a web address
+		// is the base that relative references in its content resolve
+		// against (a javascript: base would turn them all into scripts).
+		a.URL = WebURL(resolve(base, link))
+		if u, err := url.Parse(a.URL); err == nil && a.URL != "" {
 			base = u
 		}
 	}

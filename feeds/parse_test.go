@@ -165,3 +165,48 @@ func TestParseHTTPCharset(t *testing.T) {
 		t.Errorf("without a charset: %v", err)
 	}
 }
+
+// Addresses that are not web pages never become an article's link, a
+// site's, or the base relative references resolve against; and the text of
+// scripts and styles is not a title.
+func TestParseHostileLinks(t *testing.T) {
+	f, err := testParser().Parse(readFixture(t, "hostile.xml"), "https://news.example/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SiteURL != "" || f.Title != "Hostile Feed" {
+		t.Errorf("feed: site %q, title %q", f.SiteURL, f.Title)
+	}
+	if len(f.Articles) != 4 {
+		t.Fatalf("%d articles", len(f.Articles))
+	}
+	for _, a := range f.Articles {
+		if a.URL != "" {
+			t.Errorf("%s: article link %q, want none", a.GUID, a.URL)
+		}
+		for _, bad := range []string{"javascript:", "vbscript:", "data:", "smb:", "file:"} {
+			if strings.Contains(strings.ToLower(a.HTML), bad) {
+				t.Errorf("%s keeps %q: %s", a.GUID, bad, a.HTML)
+			}
+		}
+		for _, bad := range []string{"alert(", "display:none"} {
+			if strings.Contains(a.Title+a.Text, bad) {
+				t.Errorf("%s keeps %q in its words: title %q, text %q", a.GUID, bad, a.Title, a.Text)
+			}
+		}
+	}
+	if got := f.Articles[0].Title; got != "Injected title" {
+		t.Errorf("title %q, want the script's text dropped", got)
+	}
+	if got := f.Articles[1].Title; got != "Styled" {
+		t.Errorf("title %q, want the style's text dropped", got)
+	}
+	for _, want := range []string{`href="https://news.example/x%0Aalert(1)"`, `src="https://news.example/pic.png"`} {
+		if !strings.Contains(f.Articles[0].HTML, want) {
+			t.Errorf("relative links resolve against the feed, not the script: want %s in %s", want, f.Articles[0].HTML)
+		}
+	}
+	if !strings.Contains(f.Articles[1].HTML, `href="https://news.example/ok"`) {
+		t.Errorf("the web link was lost: %s", f.Articles[1].HTML)
+	}
+}
