@@ -93,6 +93,7 @@ func (s *Store) SaveFetch(ctx context.Context, sourceID int64, f *Fetched) (Save
 	if err != nil {
 		return res, err
 	}
+	f.Articles = newestOf(f.Articles, ret.MaxPerSource, now)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res = SaveResult{}
 		if len(f.Articles) > 0 {
@@ -111,6 +112,24 @@ func (s *Store) SaveFetch(ctx context.Context, sourceID int64, f *Fetched) (Save
 		return err
 	})
 	return res, err
+}
+
+// newestOf keeps the newest n of a fetch's articles (all when n is 0): a
+// feed of 100,000 items would otherwise be kept whole, since retention
+// spares what the latest fetch holds. Undated articles count as new.
+func newestOf(arts []Article, n int, now time.Time) []Article {
+	if n <= 0 || len(arts) <= n {
+		return arts
+	}
+	date := func(a *Article) int64 {
+		if a.Published.IsZero() {
+			return now.Unix()
+		}
+		return a.Published.Unix()
+	}
+	slices.SortStableFunc(arts, func(a, b Article) int { return cmp.Compare(date(&b), date(&a)) })
+	clear(arts[n:]) // let the rest go
+	return arts[:n]
 }
 
 func upsertAll(ctx context.Context, tx *sql.Tx, sourceID int64, arts []Article, now time.Time, res *SaveResult) error {
@@ -147,7 +166,7 @@ func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, n
 		site_url = CASE WHEN site_url = '' THEN ? ELSE site_url END,
 		cursor = CASE WHEN ? = '' THEN cursor ELSE ? END
 		WHERE id = ?`,
-		f.ETag, f.LastModified, now.Unix(), f.Route, f.URL, f.URL, unix(f.NextDue), f.Name, f.SiteURL, f.Cursor, f.Cursor, sourceID)
+		f.ETag, f.LastModified, now.Unix(), f.Route, f.URL, f.URL, unix(f.NextDue), CleanText(f.Name), WebURL(f.SiteURL), f.Cursor, f.Cursor, sourceID)
 	if err != nil {
 		return err
 	}
@@ -274,6 +293,7 @@ func (u *upserter) close() {
 // upsert stores a, matching a known article by GUID, else link, else title
 // and date. It reports whether a was new, or known and changed.
 func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now time.Time) (created, changed bool, err error) {
+	cleanArticle(a)
 	h := articleHash(a)
 	var k known
 	var found bool

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -181,23 +182,39 @@ func TestRetention(t *testing.T) {
 		arts = append(arts, Article{GUID: fmt.Sprint(i), Title: fmt.Sprint("t", i), Published: clock.Add(-time.Duration(i) * 24 * time.Hour)})
 	}
 	arts = append(arts, Article{GUID: "old", Title: "old", Published: clock.AddDate(0, -3, 0)})
+	// A fetch keeps its newest articles up to the count (a feed of 100,000
+	// items is not kept whole), whatever their order in the feed.
+	slices.Reverse(arts)
 	s.SaveFetch(ctx, id, &Fetched{Articles: arts})
-	if got, _ := s.Articles(ctx, Query{}); len(got) != 7 {
-		t.Fatalf("articles still in the feed were removed: %d left", len(got))
-	}
-	list, _ := s.Articles(ctx, Query{})
-	s.SetStarred(ctx, list[len(list)-1].ID, true) // the oldest
-
-	clock = clock.Add(time.Hour)
-	s.SaveFetch(ctx, id, &Fetched{Articles: arts[:1]})
 	got, _ := s.Articles(ctx, Query{})
+	if len(got) != 3 || got[0].Title != "t0" || got[2].Title != "t2" {
+		t.Fatalf("kept %d of the fetch: %+v", len(got), got)
+	}
+	s.SetStarred(ctx, got[2].ID, true) // t2
+
+	// Newer articles push the older out, but for the starred one; and
+	// what passed the age limit goes even when the count has room.
+	clock = clock.Add(time.Hour)
+	fresh := []Article{{GUID: "n0", Title: "n0", Published: clock}, {GUID: "n1", Title: "n1", Published: clock.Add(-time.Minute)}}
+	s.SaveFetch(ctx, id, &Fetched{Articles: fresh})
+	got, _ = s.Articles(ctx, Query{})
 	titles := map[string]bool{}
 	for _, a := range got {
 		titles[a.Title] = true
 	}
-	// Kept: the three newest, and the starred one however old.
-	if len(got) != 4 || !titles["t0"] || !titles["t1"] || !titles["t2"] || !titles["old"] {
+	// Kept: the three newest, and the starred one.
+	if len(got) != 4 || !titles["n0"] || !titles["n1"] || !titles["t0"] || !titles["t2"] {
 		t.Fatalf("kept %v", titles)
+	}
+	clock = clock.AddDate(0, 2, 0)
+	s.SaveFetch(ctx, id, &Fetched{Articles: []Article{{GUID: "n2", Title: "n2", Published: clock}}})
+	got, _ = s.Articles(ctx, Query{})
+	titles = map[string]bool{}
+	for _, a := range got {
+		titles[a.Title] = true
+	}
+	if len(got) != 2 || !titles["n2"] || !titles["t2"] {
+		t.Fatalf("after two months kept %v, want the new one and the starred one", titles)
 	}
 }
 

@@ -31,11 +31,17 @@ const (
 // Limits on what an imported bundle may hold: a bundle is hostile input.
 const (
 	maxBundleManifest = 16 << 20
-	maxBundleLine     = 8 << 20 // one article's JSON
-	maxBundleArticles = 1_000_000
-	maxBundleMedia    = 5 << 20 // one image, as when fetched
-	maxBundleTitle    = 2000
-	maxBundleName     = 500
+	maxBundleLine     = 4 << 20 // one article's JSON
+	// One article's HTML: a long report is a few hundred KB; past this it
+	// is not an article, and its sanitising would take memory for nothing.
+	maxBundleArticleHTML = 2 << 20
+	// An import's batch is stored when it holds this much HTML (or 500
+	// articles), so memory stays bounded however the articles are sized.
+	maxBundleBatchBytes = 16 << 20
+	maxBundleArticles   = 1_000_000
+	maxBundleMedia      = 5 << 20 // one image, as when fetched
+	maxBundleTitle      = 2000
+	maxBundleName       = 500
 	// A zip can hold parts that inflate a thousandfold: whatever the file's
 	// size, one import writes at most this much article HTML, and images
 	// up to the media budget.
@@ -138,41 +144,11 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions
 	enc.SetEscapeHTML(false)
 	media := map[string]bundleMedia{} // by URL
 	for _, id := range ids {
-		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.guid, a.url, a.title, a.author, a.published, a.html, a.dir
-			FROM articles a WHERE a.source_id = ? AND a.published >= ? ORDER BY a.published, a.id`, id, opt.Since.Unix())
-		if err != nil {
-			return st, classify(err)
-		}
-		var batch []struct {
-			id int64
-			a  bundleArticle
-		}
-		for rows.Next() {
-			var x struct {
-				id int64
-				a  bundleArticle
-			}
-			x.a.Source = int(id)
-			if err := rows.Scan(&x.id, &x.a.GUID, &x.a.URL, &x.a.Title, &x.a.Author, &x.a.Published, &x.a.HTML, &x.a.Dir); err != nil {
-				rows.Close()
-				return st, err
-			}
-			batch = append(batch, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return st, classify(err)
-		}
-		for _, x := range batch {
-			urls, err := s.storedMedia(ctx, x.id, media)
-			if err != nil {
-				return st, err
-			}
-			x.a.Media = urls
-			if err := enc.Encode(x.a); err != nil {
-				return st, err
-			}
+		if err := s.exportSource(ctx, id, opt.Since, media, func(a bundleArticle) error {
 			st.Articles++
+			return enc.Encode(a)
+		}); err != nil {
+			return st, err
 		}
 	}
 	man.Articles = st.Articles
@@ -210,6 +186,56 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions
 		}
 	}
 	return st, zw.Close()
+}
+
+// exportPage is how many articles export reads at a time: a source's
+// articles are never all in memory at once.
+const exportPage = 200
+
+// exportSource gives each article of a source published since then, oldest
+// first, a page at a time.
+func (s *Store) exportSource(ctx context.Context, sourceID int64, since time.Time, media map[string]bundleMedia, each func(bundleArticle) error) error {
+	type row struct {
+		id int64
+		a  bundleArticle
+	}
+	lastPub, lastID := since.Unix(), int64(-1)
+	page := make([]row, 0, exportPage)
+	for {
+		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.guid, a.url, a.title, a.author, a.published, a.html, a.dir
+			FROM articles a WHERE a.source_id = ? AND (a.published, a.id) > (?, ?) ORDER BY a.published, a.id LIMIT ?`,
+			sourceID, lastPub, lastID, exportPage)
+		if err != nil {
+			return classify(err)
+		}
+		page = page[:0]
+		for rows.Next() {
+			x := row{a: bundleArticle{Source: int(sourceID)}}
+			if err := rows.Scan(&x.id, &x.a.GUID, &x.a.URL, &x.a.Title, &x.a.Author, &x.a.Published, &x.a.HTML, &x.a.Dir); err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return classify(err)
+		}
+		for _, x := range page {
+			urls, err := s.storedMedia(ctx, x.id, media)
+			if err != nil {
+				return err
+			}
+			x.a.Media = urls
+			if err := each(x.a); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		lastPub, lastID = page[len(page)-1].a.Published, page[len(page)-1].id
+	}
 }
 
 // storedMedia lists the URLs of an article's stored images, adding each to
@@ -303,6 +329,9 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 		if len(a.Title) > maxBundleTitle || len(a.Author) > maxBundleName || len(a.GUID) > maxBundleTitle || len(a.URL) > maxBundleTitle {
 			return errors.New("an article's title, author or address is too long")
 		}
+		if len(a.HTML) > maxBundleArticleHTML {
+			return fmt.Errorf("an article of more than %d MB", maxBundleArticleHTML>>20)
+		}
 		return nil
 	}
 	var htmlTotal int64
@@ -353,7 +382,9 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 	var batch []Article
 	var wants [][]string
 	var batchSource int64
+	var batchBytes int
 	flush := func() error {
+		batchBytes = 0
 		if len(batch) == 0 {
 			return nil
 		}
@@ -380,7 +411,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 	}
 	err = eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
 		sourceID := ids[a.Source]
-		if sourceID != batchSource || len(batch) >= 500 {
+		if sourceID != batchSource || len(batch) >= 500 || batchBytes >= maxBundleBatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -395,6 +426,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 			return nil
 		}
 		safe, text := clean(a.HTML)
+		batchBytes += len(safe) + len(text)
 		dir := "ltr"
 		if a.Dir == "rtl" {
 			dir = "rtl"
@@ -462,7 +494,8 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 			continue // a damaged image: the article reads without it
 		}
 		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") || size+int64(len(data)) > room {
+		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") || size+int64(len(data)) > room ||
+			CheckImage(data) != nil {
 			continue
 		}
 		if err := s.PutMedia(ctx, id, Media{URL: u, MIME: m.MIME, Data: data}); err != nil {

@@ -199,6 +199,7 @@ func TestBundleHostile(t *testing.T) {
 		{"unknown source", makeBundle(t, ok, `{"source":2,"title":"T","html":"x"}`, nil), "does not list"},
 		{"broken line", makeBundle(t, ok, line+"\n{\"source\":1,", nil), "line 2"},
 		{"empty article", makeBundle(t, ok, `{"source":1}`, nil), "neither title nor text"},
+		{"huge article", makeBundle(t, ok, `{"source":1,"title":"big","html":"<p>`+strings.Repeat("x", maxBundleArticleHTML)+`</p>"}`, nil), "more than 2 MB"},
 		{"huge line", makeBundle(t, ok, `{"source":1,"title":"`+strings.Repeat("x", maxBundleLine+10)+`"}`, nil), "too long"},
 		{"no articles", func() []byte {
 			var b bytes.Buffer
@@ -231,14 +232,22 @@ func TestBundleBadMedia(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	man := bundleManifest{Format: bundleFormat, Version: 1, Sources: []bundleSource{{Key: 1, Kind: KindFeed, URL: "https://a.example/feed", Name: "A"}}}
-	b := makeBundle(t, man, `{"source":1,"guid":"g","title":"T","html":"<p>x</p>","published":1,"media":["https://a.example/ok.png","https://a.example/not.png"]}`,
-		map[string][]byte{"https://a.example/ok.png": pngBytes(t), "https://a.example/not.png": []byte("#!/bin/sh\nrm -rf /")})
+	b := makeBundle(t, man, `{"source":1,"guid":"g","title":"T\u001b[2J","url":"javascript:alert(1)","html":"<p>x</p>","published":1,"media":["https://a.example/ok.png","https://a.example/not.png","https://a.example/bomb.png"]}`,
+		map[string][]byte{"https://a.example/ok.png": pngBytes(t), "https://a.example/not.png": []byte("#!/bin/sh\nrm -rf /"),
+			"https://a.example/bomb.png": pngHeader(30000, 30000)})
 	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), cleanTest)
 	if err != nil || st.Articles != 1 || st.Media != 1 {
 		t.Fatalf("%+v %v", st, err)
 	}
 	if _, err := s.Media(ctx, "https://a.example/not.png"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a script stored as an image: %v", err)
+	}
+	if _, err := s.Media(ctx, "https://a.example/bomb.png"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a pixel bomb stored: %v", err)
+	}
+	list, _ := s.Articles(ctx, Query{})
+	if a, _ := s.Article(ctx, list[0].ID); a.Title != "T[2J" || a.URL != "" {
+		t.Errorf("imported article: title %q, url %q", a.Title, a.URL)
 	}
 }
 

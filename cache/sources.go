@@ -106,6 +106,7 @@ func addSource(ctx context.Context, tx *sql.Tx, src Source, now time.Time) (int6
 	if err != nil {
 		return 0, err
 	}
+	src.Name, src.SiteURL = CleanText(src.Name), WebURL(src.SiteURL)
 	res, err := tx.ExecContext(ctx, `INSERT INTO sources (kind, url, name, site_url, mirrors, full_text, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, src.Kind, src.URL, src.Name, src.SiteURL, string(mirrors), src.FullText, now.Unix())
 	if err != nil {

@@ -57,18 +57,6 @@ func linkAllowed(ref string, isLink bool) bool {
 	return false
 }
 
-// WebURL is u when it is an absolute http or https address, else "": the
-// only addresses Kabootar stores as an article's or a site's, and hands to
-// a browser ("Open original"). javascript:, data:, file: and smb: (which
-// makes Windows send the user's credentials) are not web pages.
-func WebURL(u string) string {
-	p, err := url.Parse(strings.TrimSpace(u))
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return ""
-	}
-	return p.String()
-}
-
 // finishHTML walks sanitised HTML once: it resolves relative href and src
 // against base, and collects the plain text (block elements end lines,
 // other whitespace collapsed). Tags without links are copied as they are;

@@ -106,7 +106,7 @@ func (p *Parser) ParseHTTP(body []byte, feedURL, contentType string) (*Feed, err
 	site := ""
 	if gf.Link != "" && base != nil {
 		if l, err := base.Parse(strings.TrimSpace(gf.Link)); err == nil {
-			site = WebURL(l.String())
+			site = cache.WebURL(l.String())
 		}
 	}
 	f := &Feed{Title: plainText(gf.Title), SiteURL: site}
@@ -131,7 +131,7 @@ func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now ti
 		// Only a web address is an article's link, and only a web address
 		// is the base that relative references in its content resolve
 		// against (a javascript: base would turn them all into scripts).
-		a.URL = WebURL(resolve(base, link))
+		a.URL = cache.WebURL(resolve(base, link))
 		if u, err := url.Parse(a.URL); err == nil && a.URL != "" {
 			base = u
 		}
