@@ -26,41 +26,72 @@ const (
 // PutMedia stores m for an article. The content is kept once per hash,
 // whatever URLs serve it.
 func (s *Store) PutMedia(ctx context.Context, articleID int64, m Media) error {
-	sum := sha256.Sum256(m.Data)
-	hash := hex.EncodeToString(sum[:])
-	now := s.now().Unix()
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`, hash, m.MIME, m.Data, len(m.Data), now); err != nil {
-			return err
-		}
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
-			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
-				hash = excluded.hash, error = ''
-			RETURNING id`, m.URL, m.MIME, len(m.Data), now, hash).Scan(&id)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`, articleID, id)
-		return err
-	})
+	return s.SaveMedia(ctx, []MediaResult{{ArticleID: articleID, URL: m.URL, Media: &m}}, nil)
 }
 
 // MediaFailed records that an article's media could not be fetched.
 func (s *Store) MediaFailed(ctx context.Context, articleID int64, url, reason string) error {
+	return s.SaveMedia(ctx, []MediaResult{{ArticleID: articleID, URL: url, Failed: reason}}, nil)
+}
+
+// MediaResult is how fetching one medium of an article went: Media when
+// it came, Failed (the reason) when it did not, neither when it was stored
+// already and only needs linking to the article.
+type MediaResult struct {
+	ArticleID int64
+	URL       string
+	Media     *Media
+	Failed    string
+}
+
+// SaveMedia stores many media results, then marks the articles done (as
+// MediaDone does), in one transaction: a refresh's thousands of images
+// cost a few writes, not one each.
+func (s *Store) SaveMedia(ctx context.Context, results []MediaResult, done []int64) error {
+	if len(results) == 0 && len(done) == 0 {
+		return nil
+	}
+	now := s.now().Unix()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
-				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
-			RETURNING id`, url, s.now().Unix(), reason).Scan(&id)
-		if err != nil {
+		for _, r := range results {
+			if err := saveMediaResult(ctx, tx, r, now); err != nil {
+				return err
+			}
+		}
+		return markMediaDone(ctx, tx, done)
+	})
+}
+
+func saveMediaResult(ctx context.Context, tx *sql.Tx, r MediaResult, now int64) error {
+	var id int64
+	var err error
+	switch {
+	case r.Media != nil:
+		sum := sha256.Sum256(r.Media.Data)
+		hash := hex.EncodeToString(sum[:])
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`, hash, r.Media.MIME, r.Media.Data, len(r.Media.Data), now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`, articleID, id)
+		err = tx.QueryRowContext(ctx, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
+			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
+				hash = excluded.hash, error = ''
+			RETURNING id`, r.URL, r.Media.MIME, len(r.Media.Data), now, hash).Scan(&id)
+	case r.Failed != "":
+		err = tx.QueryRowContext(ctx, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
+				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
+			RETURNING id`, r.URL, now, r.Failed).Scan(&id)
+	default:
+		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id)
+			SELECT ?, id FROM media WHERE url = ?`, r.ArticleID, r.URL)
 		return err
-	})
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`, r.ArticleID, id)
+	return err
 }
 
 // HasMedia says whether url's content is stored.
@@ -72,11 +103,7 @@ func (s *Store) HasMedia(ctx context.Context, url string) (bool, error) {
 
 // LinkMedia links stored media to one more article.
 func (s *Store) LinkMedia(ctx context.Context, articleID int64, url string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id)
-			SELECT ?, id FROM media WHERE url = ?`, articleID, url)
-		return err
-	})
+	return s.SaveMedia(ctx, []MediaResult{{ArticleID: articleID, URL: url}}, nil)
 }
 
 // Media returns the media stored under url, and counts it as read now.
@@ -136,21 +163,26 @@ func (s *Store) TouchArticleMedia(ctx context.Context, articleID int64) error {
 // MediaDone marks articles' media as tried, and each article complete
 // offline when every one of its media is stored: one transaction for all.
 func (s *Store) MediaDone(ctx context.Context, articleIDs ...int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
-			SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
-			WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`)
-		if err != nil {
+	return s.tx(ctx, func(tx *sql.Tx) error { return markMediaDone(ctx, tx, articleIDs) })
+}
+
+func markMediaDone(ctx context.Context, tx *sql.Tx, articleIDs []int64) error {
+	if len(articleIDs) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
+		SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
+		WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, id := range articleIDs {
+		if _, err := st.ExecContext(ctx, id); err != nil {
 			return err
 		}
-		defer st.Close()
-		for _, id := range articleIDs {
-			if _, err := st.ExecContext(ctx, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Pending is an article whose media (and full text, when its source keeps
@@ -161,12 +193,21 @@ type Pending struct {
 	URL      string
 	HTML     string
 	FullText bool
+	Route    string // the route that last brought its source
 }
 
 // PendingMedia returns up to limit articles whose media were not tried.
 func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text FROM articles a INDEXED BY articles_media_pending
-		JOIN sources s ON s.id = a.source_id WHERE a.media_tried = 0 ORDER BY a.id LIMIT ?`, limit)
+	return s.PendingMediaAfter(ctx, 0, limit)
+}
+
+// PendingMediaAfter is PendingMedia for the articles after the one with ID
+// after: new articles have higher IDs, so a pass that works through them
+// while a refresh stores more asks for what came since.
+func (s *Store) PendingMediaAfter(ctx context.Context, after int64, limit int) ([]Pending, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text, s.last_route
+		FROM articles a INDEXED BY articles_media_pending
+		JOIN sources s ON s.id = a.source_id WHERE a.media_tried = 0 AND a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -174,7 +215,7 @@ func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) 
 	var out []Pending
 	for rows.Next() {
 		var p Pending
-		if err := rows.Scan(&p.ID, &p.SourceID, &p.URL, &p.HTML, &p.FullText); err != nil {
+		if err := rows.Scan(&p.ID, &p.SourceID, &p.URL, &p.HTML, &p.FullText, &p.Route); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

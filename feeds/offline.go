@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
@@ -21,12 +23,9 @@ import (
 
 // OfflineStore is what the Offliner needs of the cache.
 type OfflineStore interface {
-	PendingMedia(ctx context.Context, limit int) ([]cache.Pending, error)
+	PendingMediaAfter(ctx context.Context, after int64, limit int) ([]cache.Pending, error)
 	HasMedia(ctx context.Context, url string) (bool, error)
-	LinkMedia(ctx context.Context, articleID int64, url string) error
-	PutMedia(ctx context.Context, articleID int64, m cache.Media) error
-	MediaFailed(ctx context.Context, articleID int64, url, reason string) error
-	MediaDone(ctx context.Context, articleIDs ...int64) error
+	SaveMedia(ctx context.Context, results []cache.MediaResult, done []int64) error
 	SetArticleContent(ctx context.Context, id int64, html, text string) error
 	EnforceMediaBudget(ctx context.Context) (int, error)
 }
@@ -34,91 +33,270 @@ type OfflineStore interface {
 // Offliner fetches what articles need to read the same offline: their
 // images and, for sources that keep it, their full text. Every byte comes
 // through the same Fetcher as the feeds, so strict mode holds for them too.
+//
+// A pass (Start) runs beside the refresh: it takes the articles stored so
+// far each time it is woken, so images come while feeds still arrive (the
+// reader sees text first), many at once but a few per host, and their
+// results are written a batch per transaction. Its time is bounded: each
+// image has ImageTimeout, a host whose images keep timing out is left for
+// the next refresh, and once the refresh is over the pass has Budget to
+// finish; what is left then waits for the next refresh.
 type Offliner struct {
-	Fetcher     Fetcher
-	Store       OfflineStore
-	Parser      *Parser
-	Concurrency int   // articles at once; default 4
-	MaxImage    int64 // bytes; default 5 MB
-	MaxPerPost  int   // images per article; default 20
-	Log         *slog.Logger
+	Fetcher      Fetcher
+	Store        OfflineStore
+	Parser       *Parser
+	Concurrency  int           // articles at once; default 16
+	PerHost      int           // images in flight to one host; default 6
+	ImageTimeout time.Duration // one image or page; default 20 s
+	HostTimeouts int           // timeouts on a host before the rest of its images wait; default 3
+	Budget       time.Duration // for the pass once the refresh is over; default 2 min
+	MaxImage     int64         // bytes; default 5 MB
+	MaxPerPost   int           // images per article; default 20
+	Log          *slog.Logger
 }
 
 // OfflineStats says what a run did.
 type OfflineStats struct {
 	Articles, Images, Failed, FullText, Evicted int
+	// Deferred articles are left for the next refresh: the pass's budget
+	// ran out, or their images' host kept timing out.
+	Deferred int
+}
+
+// errBudget ends a pass that used its time.
+var errBudget = errors.New("the time for saving images ran out")
+
+// Pass is one run of the Offliner beside a refresh.
+type Pass struct {
+	o      *Offliner
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wake   chan struct{}
+	finish chan struct{}
+	done   chan struct{}
+	hosts  *hostLimiter
+	writes chan write
+
+	mu       sync.Mutex
+	st       OfflineStats
+	err      error
+	timeouts map[string]int      // image timeouts per host
+	calls    map[string]*imgCall // images fetched in this pass, by URL
+}
+
+// write is what the pass's one writer stores: a result, or an article done.
+type write struct {
+	res  *cache.MediaResult
+	done int64
+}
+
+type imgCall struct {
+	done   chan struct{}
+	ok     bool
+	reason string
+}
+
+// Start begins a pass; Wake it when articles were stored, Wait for it
+// when the refresh is over.
+func (o *Offliner) Start(ctx context.Context) *Pass {
+	pctx, cancel := context.WithCancelCause(ctx)
+	p := &Pass{o: o, ctx: pctx, cancel: cancel, wake: make(chan struct{}, 1), finish: make(chan struct{}),
+		done: make(chan struct{}), hosts: newHostLimiter(cmp.Or(o.PerHost, 6)), writes: make(chan write, 256),
+		timeouts: map[string]int{}, calls: map[string]*imgCall{}}
+	go p.run()
+	return p
+}
+
+// Wake tells the pass that more articles may be waiting.
+func (p *Pass) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Wait ends the pass once the articles stored so far are done or its
+// budget is spent, enforces the media budget, and says what it did. An
+// error means the cache failed.
+func (p *Pass) Wait() (OfflineStats, error) {
+	close(p.finish)
+	budget := time.AfterFunc(cmp.Or(p.o.Budget, 2*time.Minute), func() { p.cancel(errBudget) })
+	<-p.done
+	budget.Stop()
+	p.cancel(context.Canceled)
+	if p.err != nil {
+		return p.st, p.err
+	}
+	n, err := p.o.Store.EnforceMediaBudget(context.WithoutCancel(p.ctx))
+	p.st.Evicted = n
+	return p.st, err
 }
 
 // Run works through every article whose media were not yet tried.
 func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
-	var st OfflineStats
-	var mu sync.Mutex
-	conc := o.Concurrency
-	if conc <= 0 {
-		conc = 4
-	}
-	for ctx.Err() == nil {
-		batch, err := o.Store.PendingMedia(ctx, 100)
-		if err != nil {
-			return st, err
-		}
-		if len(batch) == 0 {
-			break
-		}
-		jobs := make(chan cache.Pending)
-		var wg sync.WaitGroup
-		var firstErr error
-		var done []int64
-		for range min(conc, len(batch)) {
-			wg.Go(func() {
-				for p := range jobs {
-					s, err := o.article(ctx, p)
-					mu.Lock()
-					st.Articles++
-					st.Images += s.Images
-					st.Failed += s.Failed
-					st.FullText += s.FullText
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					if err == nil {
-						done = append(done, p.ID)
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		for _, p := range batch {
-			jobs <- p
-		}
-		close(jobs)
-		wg.Wait()
-		if firstErr != nil {
-			return st, firstErr // the cache failed: stop rather than loop
-		}
-		// One transaction for the batch: a refresh of thousands of
-		// articles without images writes next to nothing here.
-		if err := o.Store.MediaDone(ctx, done...); err != nil {
-			return st, err
-		}
-	}
-	n, err := o.Store.EnforceMediaBudget(ctx)
-	st.Evicted = n
-	return st, err
+	return o.Start(ctx).Wait()
 }
 
+func (p *Pass) fail(err error) {
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.mu.Unlock()
+	p.cancel(err)
+}
+
+func (p *Pass) run() {
+	defer close(p.done)
+	jobs := make(chan cache.Pending)
+	var workers sync.WaitGroup
+	for range cmp.Or(p.o.Concurrency, 16) {
+		workers.Go(func() {
+			for a := range jobs {
+				p.article(a)
+			}
+		})
+	}
+	writer := make(chan struct{})
+	go func() { defer close(writer); p.writer() }()
+
+	var last int64
+	finishing := false
+	for p.ctx.Err() == nil {
+		batch, err := p.o.Store.PendingMediaAfter(p.ctx, last, 200)
+		if err != nil {
+			if p.ctx.Err() == nil {
+				p.fail(err)
+			}
+			break
+		}
+		if len(batch) == 0 {
+			if finishing {
+				break
+			}
+			select {
+			case <-p.wake:
+			case <-p.finish:
+				finishing = true
+			case <-p.ctx.Done():
+			}
+			continue
+		}
+		for _, a := range batch {
+			last = a.ID
+			select {
+			case jobs <- a:
+			case <-p.ctx.Done():
+			}
+		}
+	}
+	close(jobs)
+	workers.Wait()
+	close(p.writes)
+	<-writer
+}
+
+// writer stores results a batch per transaction: when 128 are waiting,
+// or a quarter second after the first of a batch.
+func (p *Pass) writer() {
+	var results []cache.MediaResult
+	var done []int64
+	flush := func() {
+		if len(results)+len(done) == 0 {
+			return
+		}
+		// Stored even when the pass is being stopped: what was fetched is kept.
+		if err := p.o.Store.SaveMedia(context.WithoutCancel(p.ctx), results, done); err != nil {
+			p.fail(err)
+		}
+		results, done = results[:0], done[:0]
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case w, ok := <-p.writes:
+			if !ok {
+				flush()
+				return
+			}
+			if w.res != nil {
+				results = append(results, *w.res)
+			} else {
+				done = append(done, w.done)
+			}
+			if len(results)+len(done) >= 128 {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+func (p *Pass) emit(w write) { p.writes <- w }
+
 // article does one article: full text first (its images count too), then
-// every image. Errors of the network are recorded per image; an error is
-// returned only when the cache fails. Run marks it done.
-func (o *Offliner) article(ctx context.Context, p cache.Pending) (OfflineStats, error) {
-	var st OfflineStats
-	content := p.HTML
-	if p.FullText && p.URL != "" {
-		if h, t, err := o.fullText(ctx, p.URL); err != nil {
-			o.log().Info("full text not fetched", "url", p.URL, "err", err)
+// every image. It is marked done unless the pass stopped first or some
+// image's host was set aside; then it waits for the next refresh.
+func (p *Pass) article(a cache.Pending) {
+	st, deferred, err := p.o.article(p.ctx, a, p)
+	p.mu.Lock()
+	p.st.Images += st.Images
+	p.st.Failed += st.Failed
+	p.st.FullText += st.FullText
+	if deferred || p.ctx.Err() != nil {
+		p.st.Deferred++
+	} else {
+		p.st.Articles++
+	}
+	p.mu.Unlock()
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	if !deferred && p.ctx.Err() == nil {
+		p.emit(write{done: a.ID})
+	}
+}
+
+// setAside says whether a host's images wait for the next refresh.
+func (p *Pass) setAside(host string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.timeouts[host] >= cmp.Or(p.o.HostTimeouts, 3)
+}
+
+func (p *Pass) timedOut(host string) {
+	p.mu.Lock()
+	p.timeouts[host]++
+	p.mu.Unlock()
+}
+
+// sink is where an article's results go: a pass's writer, or a slice.
+type sink interface {
+	emit(write)
+}
+
+type collected struct{ results []cache.MediaResult }
+
+func (c *collected) emit(w write) {
+	if w.res != nil {
+		c.results = append(c.results, *w.res)
+	}
+}
+
+// article fetches one article's full text (when asked) and images, and
+// gives what came to out. deferred says some images were left for later;
+// an error is returned only when the cache fails.
+func (o *Offliner) article(ctx context.Context, a cache.Pending, out sink) (st OfflineStats, deferred bool, err error) {
+	content := a.HTML
+	if a.FullText && a.URL != "" {
+		if h, t, err := o.fullText(ctx, a.URL); err != nil {
+			o.log().Info("full text not fetched", "url", a.URL, "err", err)
 		} else {
-			if err := o.Store.SetArticleContent(ctx, p.ID, h, t); err != nil {
-				return st, err
+			if err := o.Store.SetArticleContent(ctx, a.ID, h, t); err != nil {
+				return st, false, err
 			}
 			content = h
 			st.FullText++
@@ -128,35 +306,136 @@ func (o *Offliner) article(ctx context.Context, p cache.Pending) (OfflineStats, 
 	if limit := o.maxPerPost(); len(imgs) > limit {
 		imgs = imgs[:limit]
 	}
+	pass, _ := out.(*Pass)
 	for _, u := range imgs {
-		has, err := o.Store.HasMedia(ctx, u)
-		if err != nil {
-			return st, err
+		if ctx.Err() != nil {
+			return st, true, nil
 		}
-		if has {
-			if err := o.Store.LinkMedia(ctx, p.ID, u); err != nil {
-				return st, err
-			}
+		host := hostOf(u)
+		if pass != nil && pass.setAside(host) {
+			deferred = true
 			continue
 		}
-		m, err := o.image(ctx, u)
-		if err != nil {
+		var call *imgCall
+		if pass != nil {
+			call = pass.begin(u)
+			if call != nil { // another article fetches it in this pass
+				select {
+				case <-call.done:
+				case <-ctx.Done():
+					return st, true, nil
+				}
+				if call.ok {
+					out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u}})
+				} else if call.reason != "" {
+					st.Failed++
+					out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u, Failed: call.reason}})
+				} else {
+					deferred = true
+				}
+				continue
+			}
+		}
+		ok, reason, later, err := o.oneImage(ctx, a, u, pass, out)
+		if pass != nil {
+			pass.end(u, ok, reason)
+		}
+		switch {
+		case err != nil:
+			return st, deferred, err
+		case later:
+			deferred = true
+		case ok:
+			st.Images++
+		case reason != "":
 			st.Failed++
-			reason := string(transport.VerdictOf(err))
-			if reason == "" {
-				reason = err.Error()
-			}
-			if err := o.Store.MediaFailed(ctx, p.ID, u, reason); err != nil {
-				return st, err
-			}
-			continue
 		}
-		if err := o.Store.PutMedia(ctx, p.ID, m); err != nil {
-			return st, err
-		}
-		st.Images++
 	}
-	return st, nil
+	return st, deferred, nil
+}
+
+// oneImage gets one image for an article: linked when stored already,
+// else fetched (within ImageTimeout, a few per host) and given to out.
+// later says it was not tried to the end and waits for the next refresh.
+func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, pass *Pass, out sink) (ok bool, reason string, later bool, err error) {
+	has, err := o.Store.HasMedia(ctx, u)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, "", true, nil
+		}
+		return false, "", false, err
+	}
+	if has {
+		out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u}})
+		return true, "", false, nil
+	}
+	if pass != nil {
+		release, err := pass.hosts.acquire(ctx, u)
+		if err != nil {
+			return false, "", true, nil
+		}
+		defer release()
+	}
+	ictx, cancel := context.WithTimeout(ctx, cmp.Or(o.ImageTimeout, 20*time.Second))
+	m, ferr := o.image(ictx, u, a.Route)
+	timedOut := ictx.Err() != nil && ctx.Err() == nil
+	cancel()
+	if ferr == nil {
+		out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u, Media: &m}})
+		return true, "", false, nil
+	}
+	if ctx.Err() != nil {
+		return false, "", true, nil // the pass stopped: not the image's fault
+	}
+	reason = string(transport.VerdictOf(ferr))
+	if timedOut || isTimeout(transport.Verdict(reason)) {
+		if pass != nil {
+			pass.timedOut(hostOf(u))
+		}
+		if reason == "" {
+			reason = string(transport.VerdictHTTPTimeout)
+		}
+	}
+	if reason == "" {
+		reason = ferr.Error()
+	}
+	out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u, Failed: reason}})
+	return false, reason, false, nil
+}
+
+func isTimeout(v transport.Verdict) bool {
+	switch v {
+	case transport.VerdictTCPTimeout, transport.VerdictTLSTimeout, transport.VerdictHTTPTimeout, transport.VerdictDNSTimeout:
+		return true
+	}
+	return false
+}
+
+// begin claims u for this caller, or returns the call of another article
+// already fetching it in this pass.
+func (p *Pass) begin(u string) *imgCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.calls[u]; ok {
+		return c
+	}
+	p.calls[u] = &imgCall{done: make(chan struct{})}
+	return nil
+}
+
+func (p *Pass) end(u string, ok bool, reason string) {
+	p.mu.Lock()
+	c := p.calls[u]
+	p.mu.Unlock()
+	c.ok, c.reason = ok, reason
+	close(c.done)
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return raw
 }
 
 func (o *Offliner) maxPerPost() int {
@@ -169,16 +448,21 @@ func (o *Offliner) maxPerPost() int {
 // ErrNotImage is an answer that is not an image.
 var ErrNotImage = errors.New("not an image")
 
-func (o *Offliner) image(ctx context.Context, u string) (cache.Media, error) {
+func (o *Offliner) image(ctx context.Context, u, route string) (cache.Media, error) {
 	limit := o.MaxImage
 	if limit <= 0 {
 		limit = 5 << 20
 	}
-	resp, err := o.Fetcher.Fetch(ctx, &transport.Request{URL: u, Accept: "image/*", MaxBytes: limit,
+	resp, err := o.Fetcher.Fetch(ctx, &transport.Request{URL: u, Accept: "image/*", MaxBytes: limit, Route: route,
 		Check: func(r *transport.Response) error {
 			mime := imageType(r)
 			if mime == "" {
 				return fmt.Errorf("%s: %w", u, ErrNotImage)
+			}
+			// A small file may claim billions of pixels, which the window
+			// would have to decode.
+			if err := cache.CheckImage(r.Body); err != nil {
+				return err
 			}
 			r.Parsed = mime
 			return nil
@@ -247,10 +531,11 @@ func (o *Offliner) FullText(ctx context.Context, articleID int64, pageURL string
 	if err := o.Store.SetArticleContent(ctx, articleID, h, t); err != nil {
 		return err
 	}
-	if _, err := o.article(ctx, cache.Pending{ID: articleID, URL: pageURL, HTML: h}); err != nil {
+	var out collected
+	if _, _, err := o.article(ctx, cache.Pending{ID: articleID, URL: pageURL, HTML: h}, &out); err != nil {
 		return err
 	}
-	return o.Store.MediaDone(ctx, articleID)
+	return o.Store.SaveMedia(ctx, out.results, []int64{articleID})
 }
 
 // ErrNoArticle is a page in which readability found no article.

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kabootar/kabootar/cache"
 )
@@ -116,5 +119,107 @@ func TestOfflinerFullTextOnDemand(t *testing.T) {
 	}
 	if err := o.FullText(ctx, arts[0].ID, fs.URL+"/missing"); err == nil {
 		t.Error("a missing page gave no error")
+	}
+}
+
+// Images come while feeds still arrive: a pass started before the refresh
+// stores the images of what the refresh stored, before it is waited for.
+func TestOfflinePassRunsBesideTheRefresh(t *testing.T) {
+	fs := newFeedServer(t)
+	fs.handle("/img/a.png", serveBytes(pngBytes(t)))
+	fs.handle("/feed", serveBytes([]byte(fmt.Sprintf(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+		<item><guid>1</guid><title>a</title><description><![CDATA[<img src="%s/img/a.png">]]></description></item></channel></rss>`, fs.URL))))
+	e := newEnv(t)
+	e.add(t, fs.URL+"/feed")
+	ctx := context.Background()
+	o := &Offliner{Fetcher: e.r.Fetcher, Store: e.store, Parser: NewParser()}
+	pass := o.Start(ctx)
+	srcs, _ := e.store.Sources(ctx)
+	e.r.Refresh(ctx, srcs, func(Progress) { pass.Wake() })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := e.store.Media(ctx, fs.URL+"/img/a.png"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the image was not stored while the pass ran")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	st, err := pass.Wait()
+	if err != nil || st.Images != 1 || st.Articles != 1 {
+		t.Errorf("%+v %v", st, err)
+	}
+}
+
+// A host whose images trickle a byte at a time costs a bounded time: each
+// image has its timeout, recorded as such, and after a few the host's
+// other images wait for the next refresh; other hosts are not held up.
+// Pixel bombs are refused.
+func TestOfflineImagesAreBounded(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		for _, c := range pngBytes(t) {
+			if _, err := w.Write([]byte{c}); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}))
+	defer slow.Close()
+	var bomb bytes.Buffer
+	png.Encode(&bomb, image.NewGray(image.Rect(0, 0, 20000, 1)))
+	fs := newFeedServer(t)
+	fs.handle("/img/ok.png", serveBytes(pngBytes(t)))
+	fs.handle("/img/bomb.png", serveBytes(bomb.Bytes()))
+	var items strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&items, `<item><guid>s%d</guid><title>slow %d</title><description><![CDATA[<img src="%s/%d.png"><img src="%s/%d-b.png">]]></description></item>`,
+			i, i, slow.URL, i, slow.URL, i)
+	}
+	fmt.Fprintf(&items, `<item><guid>ok</guid><title>ok</title><description><![CDATA[<img src="%s/img/ok.png"><img src="%s/img/bomb.png">]]></description></item>`, fs.URL, fs.URL)
+	fs.handle("/feed", serveBytes([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>`+items.String()+`</channel></rss>`)))
+	e := newEnv(t)
+	e.add(t, fs.URL+"/feed")
+	e.refreshAll(t)
+	ctx := context.Background()
+	o := &Offliner{Fetcher: e.r.Fetcher, Store: e.store, Parser: NewParser(), ImageTimeout: 300 * time.Millisecond,
+		HostTimeouts: 2, Concurrency: 4, PerHost: 2}
+	start := time.Now()
+	st, err := o.Run(ctx)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("the pass took %v with a trickling host", took)
+	}
+	if st.Images != 1 || st.Failed < 3 || st.Deferred == 0 {
+		t.Errorf("stats %+v: want the good image, the timeouts and the bomb failed, the rest deferred", st)
+	}
+	if _, err := e.store.Media(ctx, fs.URL+"/img/bomb.png"); err == nil {
+		t.Error("a 20,000-pixel-wide image was stored")
+	}
+	timeouts := 0
+	arts, _ := e.store.Articles(ctx, cache.Query{Limit: 100})
+	for _, a := range arts {
+		ms, _ := e.store.ArticleMedia(ctx, a.ID)
+		for _, m := range ms {
+			if m.Error == "http-timeout" {
+				timeouts++
+			}
+		}
+	}
+	if timeouts < 2 {
+		t.Errorf("%d timeouts recorded", timeouts)
+	}
+	// What was set aside is tried at the next refresh.
+	if pending, _ := e.store.PendingMedia(ctx, 100); len(pending) != st.Deferred {
+		t.Errorf("%d articles pending, %d deferred", len(pending), st.Deferred)
 	}
 }

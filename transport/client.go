@@ -212,6 +212,20 @@ func (c *Client) activeRoutes(ctx context.Context) []*route {
 	return append([]*route(nil), c.routes...)
 }
 
+// routeNamed is the active route called name when it may serve host, or
+// nil.
+func (c *Client) routeNamed(ctx context.Context, name, host string) *route {
+	if name == "" {
+		return nil
+	}
+	for _, r := range c.activeRoutes(ctx) {
+		if r.name == name && r.usableFor(host) && (r.kind != kindDoH || isPublicName(host)) {
+			return r
+		}
+	}
+	return nil
+}
+
 // spec is one planned attempt.
 type spec struct {
 	r   *route
@@ -267,6 +281,22 @@ func hostOf(raw string) string {
 func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	start := time.Now()
 	host := hostOf(req.URL)
+	var first []Attempt
+	if r := c.routeNamed(ctx, req.Route, host); r != nil {
+		resp, a := c.attempt(ctx, r, req.URL, req)
+		if resp != nil {
+			// Not noted: the route is known to work, and a thousand images
+			// need not make a thousand records.
+			resp.Attempts = []Attempt{a}
+			resp.Elapsed = time.Since(start)
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return nil, &Error{URL: req.URL, Attempts: []Attempt{a}}
+		}
+		c.book.note(ctx, host, a)
+		first = append(first, a)
+	}
 	specs, headStart := c.plan(ctx, host, req)
 	if len(specs) == 0 {
 		err := errors.New("no route is configured")
@@ -278,6 +308,7 @@ func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
 		return nil, &Error{URL: req.URL, Attempts: []Attempt{{URL: req.URL, Verdict: v, Err: err}}}
 	}
 	resp, attempts := c.race(ctx, host, req, specs, headStart)
+	attempts = append(first, attempts...)
 	if resp != nil {
 		resp.Attempts = attempts
 		resp.Elapsed = time.Since(start)

@@ -189,3 +189,47 @@ func closedPort(t *testing.T) string {
 	l.Close()
 	return addr
 }
+
+// A request that names its route tries it alone first; when it fails, or
+// names no route the client has, the request races as usual.
+func TestFetchNamedRoute(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("img"))
+	}))
+	defer srv.Close()
+	c := testClient()
+	defer c.Close()
+	tests := []struct {
+		name, route, path string
+		attempts          int
+		ok                bool
+	}{
+		{"the route named", RouteDirect, "/a.png", 1, true},
+		{"a route the client lacks", "socks5://127.0.0.1:1", "/a.png", 1, true},
+		{"the named route fails, then the race", RouteDirect, "/missing", 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := c.Fetch(context.Background(), &Request{URL: srv.URL + tt.path, Route: tt.route})
+			if (err == nil) != tt.ok {
+				t.Fatalf("err %v, want ok=%v", err, tt.ok)
+			}
+			var n int
+			if err == nil {
+				n = len(resp.Attempts)
+			} else {
+				var te *Error
+				if asError(err, &te) {
+					n = len(te.Attempts)
+				}
+			}
+			if n != tt.attempts {
+				t.Errorf("%d attempts, want %d", n, tt.attempts)
+			}
+		})
+	}
+}

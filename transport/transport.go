@@ -39,6 +39,11 @@ type Request struct {
 	// it at once, each with its own Response; it may keep what it parsed in
 	// Response.Parsed.
 	Check func(*Response) error
+	// Route, when it names an active route, is tried first and alone, with
+	// none of the race's stagger and timers: the route that brought the
+	// page an image belongs to most likely brings the image. Only if it
+	// fails does the request race as usual.
+	Route string
 }
 
 // Response is a valid answer to a Request.

@@ -71,19 +71,22 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(80 << 20))
 
-	var progress func(feeds.Progress)
-	if !*asJSON {
-		// People see each source as it finishes, not all at the end.
-		progress = func(p feeds.Progress) { c.printResult(p.Result) }
-	}
 	ref, err := c.refresher(ctx, store, client)
 	if err != nil {
 		return err
 	}
-	results := ref.Refresh(ctx, sources, progress)
-	// Then what the new articles need offline: images, full text.
+	// What the new articles need offline (images, full text) is fetched
+	// while the feeds still arrive.
 	off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
-	media, mediaErr := off.Run(ctx)
+	pass := off.Start(ctx)
+	results := ref.Refresh(ctx, sources, func(p feeds.Progress) {
+		pass.Wake()
+		if !*asJSON {
+			// People see each source as it finishes, not all at the end.
+			c.printResult(p.Result)
+		}
+	})
+	media, mediaErr := pass.Wait()
 	if mediaErr != nil {
 		c.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}

@@ -106,9 +106,15 @@ func (c *cli) window(ctx context.Context) error {
 			if err != nil {
 				return nil
 			}
-			results := ref.Refresh(ctx, srcs, progress)
 			off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
-			if _, err := off.Run(ctx); err != nil {
+			pass := off.Start(ctx)
+			results := ref.Refresh(ctx, srcs, func(p feeds.Progress) {
+				pass.Wake()
+				if progress != nil {
+					progress(p)
+				}
+			})
+			if _, err := pass.Wait(); err != nil {
 				c.log.Warn("storing media for offline reading failed", "err", err)
 			}
 			return results
