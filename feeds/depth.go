@@ -89,3 +89,33 @@ func tagEnd(body []byte, i int) (end int, selfClosing bool) {
 	}
 	return len(body), false
 }
+
+// checkJSONDepth refuses a JSON document whose objects and arrays nest
+// deeper than max, so that it is refused in words ("nested too deeply")
+// rather than in the JSON decoder's.
+func checkJSONDepth(body []byte, max int) error {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return &NotFeedError{Reason: fmt.Sprintf("its objects are nested more than %d deep, too deeply to be a feed", max)}
+			}
+		case c == '}' || c == ']':
+			depth = max0(depth - 1)
+		}
+	}
+	return nil
+}

@@ -47,3 +47,26 @@ func TestParseRefusesDeepNesting(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal for nesting", err)
 	}
 }
+
+func TestCheckJSONDepth(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		ok   bool
+	}{
+		{"a feed", `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_html":"<p>[x]{y}</p>"}]}`, true},
+		{"brackets in strings", `{"title":"` + strings.Repeat("[", 5000) + `\"[{"}`, true},
+		{"nested past the bound", `{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := checkJSONDepth([]byte(tt.doc), MaxDepth); (err == nil) != tt.ok {
+				t.Errorf("checkJSONDepth: %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+	_, err := testParser().Parse([]byte(`{"version":"https://jsonfeed.org/version/1","items":`+strings.Repeat("[", 20000)+`]}`), "https://x/feed.json")
+	if !errors.Is(err, ErrNotFeed) || !strings.Contains(err.Error(), "nested") {
+		t.Errorf("a deeply nested JSON feed: %v", err)
+	}
+}

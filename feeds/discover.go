@@ -105,7 +105,9 @@ func NormalizeURL(s string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q: %v", ErrBadAddress, s, err)
+		// url.Parse's own words ("invalid port \":alert(1)\" after host")
+		// say nothing to a person.
+		return "", fmt.Errorf("%w: %q is not a web address: only http and https addresses can be followed", ErrBadAddress, s)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("%w: %q: only http and https addresses can be followed", ErrBadAddress, s)

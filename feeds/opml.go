@@ -45,6 +45,18 @@ var bridgeSource = regexp.MustCompile(`^[a-z]+:@?[A-Za-z0-9_.]{1,64}$`)
 // ErrBadOPML is a file that is not a readable OPML subscription list.
 var ErrBadOPML = errors.New("not a readable OPML file")
 
+// MaxOPMLOutlines bounds one import: every feed imported is fetched at the
+// next refresh, and nobody reads ten thousand.
+const MaxOPMLOutlines = 10_000
+
+func countOutlines(os []opmlOutline) int {
+	n := len(os)
+	for _, o := range os {
+		n += countOutlines(o.Outlines)
+	}
+	return n
+}
+
 // ReadOPML reads the feeds of an OPML file, folders flattened. The whole
 // file is checked before anything is returned, so a broken file imports
 // nothing.
@@ -60,7 +72,16 @@ func ReadOPML(r io.Reader) ([]cache.Source, error) {
 	dec := xml.NewDecoder(bytes.NewReader(repairUTF8(data)))
 	dec.CharsetReader = charset.NewReaderLabel
 	if err := dec.Decode(&doc); err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			// The parser's message may quote the raw byte it choked on.
+			return nil, fmt.Errorf("%w: the file is not well-formed XML (line %d)", ErrBadOPML, se.Line)
+		}
 		return nil, fmt.Errorf("%w: %v", ErrBadOPML, err)
+	}
+	if n := countOutlines(doc.Body); n > MaxOPMLOutlines {
+		return nil, fmt.Errorf("%w: it lists %d outlines; Kabootar imports at most %d at once (split the file, or remove what you do not read)",
+			ErrBadOPML, n, MaxOPMLOutlines)
 	}
 	var out []cache.Source
 	var walk func([]opmlOutline) error

@@ -37,6 +37,9 @@ func (e *NotFeedError) Error() string {
 	return "not a feed: " + e.Reason
 }
 
+// Plain is the reason alone, without the parser's own words.
+func (e *NotFeedError) Plain() string { return "not a feed: " + e.Reason }
+
 func (e *NotFeedError) Is(target error) bool { return target == ErrNotFeed }
 func (e *NotFeedError) Unwrap() error        { return e.Err }
 
@@ -82,8 +85,12 @@ func (p *Parser) ParseHTTP(body []byte, feedURL, contentType string) (*Feed, err
 	}
 	body = fromHTTPCharset(body, contentType)
 	body = repairUTF8(body)
-	if first := bytes.TrimLeft(body[:min(len(body), 64)], " \t\r\n\ufeff"); len(first) > 0 && first[0] == '<' {
-		if err := checkDepth(body, MaxDepth); err != nil {
+	if first := bytes.TrimLeft(body[:min(len(body), 64)], " \t\r\n\ufeff"); len(first) > 0 {
+		check := checkDepth
+		if first[0] == '{' {
+			check = checkJSONDepth
+		}
+		if err := check(body, MaxDepth); err != nil {
 			return nil, err
 		}
 	}

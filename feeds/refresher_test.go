@@ -169,7 +169,7 @@ func TestBadSourcesFailAloneAndLoseNothing(t *testing.T) {
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):
 			}
-		}, transport.VerdictHTTPTimeout, "timeout"},
+		}, transport.VerdictHTTPTimeout, "did not answer within"},
 		"/loop":    {func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) }, transport.VerdictHTTPRedirectLoop, "redirect"},
 		"/missing": {http.NotFound, transport.VerdictHTTPStatus, "404"},
 	}

@@ -14,16 +14,29 @@ type Error struct {
 	Attempts []Attempt
 }
 
+// Error says in plain words why the best attempt failed; Detail has the
+// technical account of every attempt.
 func (e *Error) Error() string {
 	if len(e.Attempts) == 0 {
 		return fmt.Sprintf("could not fetch %s: nothing was tried", e.URL)
 	}
 	a := e.best()
 	if len(e.Attempts) == 1 {
-		return fmt.Sprintf("could not fetch %s (%s): %v", a.URL, a.Verdict, a.Err)
+		return fmt.Sprintf("could not fetch %s: %s", a.URL, a.Plain())
 	}
-	return fmt.Sprintf("could not fetch %s: %d attempts failed; %s via %s (%s): %v",
-		e.URL, len(e.Attempts), a.URL, a.Route, a.Verdict, a.Err)
+	return fmt.Sprintf("could not fetch %s: %d attempts failed; %s via %s: %s",
+		e.URL, len(e.Attempts), a.URL, a.Route, a.Plain())
+}
+
+// Detail lists every attempt with its verdict and the error as Go gave
+// it: for --verbose and bug reports.
+func (e *Error) Detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "could not fetch %s:", e.URL)
+	for _, a := range e.Attempts {
+		fmt.Fprintf(&b, "\n  %s via %s (%s, %d ms): %v", a.URL, a.Route, a.Verdict, a.Elapsed.Milliseconds(), a.Err)
+	}
+	return b.String()
 }
 
 // Unwrap gives the attempts' errors to errors.Is and errors.As.
@@ -122,7 +135,7 @@ func (e *CheckError) Unwrap() error { return e.Err }
 type redirectError struct{ n int }
 
 func (e *redirectError) Error() string {
-	return fmt.Sprintf("stopped after %d redirects (a redirect loop?)", e.n)
+	return fmt.Sprintf("more than %d redirects", e.n)
 }
 
 func asError(err error, target **Error) bool { return errors.As(err, target) }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/transport"
 )
 
 type verdictJSON struct {
@@ -170,6 +172,11 @@ func (c *cli) printResult(r feeds.Result) {
 	switch {
 	case !r.OK:
 		fmt.Fprintf(c.stdout, "✗ %d %s: %v\n", r.Source.ID, name, r.Err)
+		// The technical account, attempt by attempt, for those who ask.
+		var te *transport.Error
+		if c.verbose && errors.As(r.Err, &te) {
+			fmt.Fprintln(c.stderr, te.Detail())
+		}
 	case r.NotModified:
 		fmt.Fprintf(c.stdout, "✓ %d %s: unchanged (%s, %d ms)\n", r.Source.ID, name, r.Route, r.Elapsed.Milliseconds())
 	default:
