@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"html"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -30,8 +34,9 @@ var enWords = strings.Fields(`news report today city university internet book ne
 
 // makeCorpus generates n feeds of items each, about size bytes each, half
 // Persian and half English, alternating RSS 2.0 and Atom. It is the same
-// for the same seed.
-func makeCorpus(n, items, size int, seed uint64) []feed {
+// for the same seed. With imgBase, every item shows one image of its own,
+// imgBase/img/FEED/ITEM.png (served by imageHandler).
+func makeCorpus(n, items, size int, seed uint64, imgBase string) []feed {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	out := make([]feed, n)
@@ -62,8 +67,11 @@ func makeCorpus(n, items, size int, seed uint64) []feed {
 			for content.Len() < perItem-400 {
 				fmt.Fprintf(&content, "<p>%s</p>", sentence(r, words, 20+r.IntN(20)))
 			}
-			// No images: they would be fetched after the refresh from the
-			// items' (made-up) hosts, and the bench contacts loopback only.
+			// Images only from the corpus server: the items' hosts are made up,
+			// and the bench contacts loopback only.
+			if imgBase != "" {
+				fmt.Fprintf(&content, `<p><img src="%s/img/%d/%d.png"></p>`, imgBase, i, j)
+			}
 			fmt.Fprintf(&content, `<p><a href="/more/%d">more</a></p>`, j)
 			if atom {
 				fmt.Fprintf(&b, "<entry><title>%s</title><link href=\"%s\"/><id>%s</id><updated>%s</updated><author><name>Desk</name></author><content type=\"html\">%s</content></entry>\n",
@@ -90,6 +98,42 @@ func makeCorpus(n, items, size int, seed uint64) []feed {
 	return out
 }
 
+// imagePNG is a 4 KB PNG of noise; imageHandler makes it distinct per
+// item with a text chunk naming the item, so that no two share a hash.
+var imagePNG = func() []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range img.Pix {
+		img.Pix[i] = byte(r.IntN(256))
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
+
+// imageHandler serves /img/FEED/ITEM.png: imagePNG with a tEXt chunk
+// before its end.
+func imageHandler(hits *stats) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i, j int
+		if _, err := fmt.Sscanf(r.URL.Path, "/img/%d/%d.png", &i, &j); err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		hits.addImage()
+		text := []byte(fmt.Sprintf("tEXtid\x00%d/%d", i, j))
+		var chunk bytes.Buffer
+		binary.Write(&chunk, binary.BigEndian, uint32(len(text)-4))
+		chunk.Write(text)
+		binary.Write(&chunk, binary.BigEndian, crc32.ChecksumIEEE(text))
+		end := len(imagePNG) - 12 // the IEND chunk
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(imagePNG[:end])
+		w.Write(chunk.Bytes())
+		w.Write(imagePNG[end:])
+	})
+}
+
 func sentence(r *rand.Rand, words []string, n int) string {
 	var b strings.Builder
 	for k := range n {
@@ -106,6 +150,7 @@ func handler(corpus []feed, hits *stats) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int
 		path, fresh := strings.CutPrefix(r.URL.Path, "/fresh") // /fresh/feed/N ignores validators
+		path = strings.Replace(path, "/imgfeed/", "/feed/", 1)
 		if _, err := fmt.Sscanf(path, "/feed/%d", &i); err != nil || i < 0 || i >= len(corpus) {
 			http.NotFound(w, r)
 			return

@@ -73,22 +73,27 @@ func startServer(feeds, items, size int) (*exec.Cmd, string, error) {
 
 // serveCorpus generates the corpus and serves it on loopback until killed.
 func serveCorpus(feeds, items, size int) {
-	start := time.Now()
-	corpus := makeCorpus(feeds, items, size, 1)
-	total := 0
-	for _, f := range corpus {
-		total += len(f.body)
-	}
-	fmt.Printf("corpus: %d feeds x %d items, %.1f MB, generated in %v\n", feeds, items, float64(total)/1e6, time.Since(start).Round(time.Millisecond))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fail(err)
 	}
+	start := time.Now()
+	corpus := makeCorpus(feeds, items, size, 1, "")
+	// The same feeds with an image in every item, on this server.
+	withImages := makeCorpus(feeds, items, size, 1, "http://"+ln.Addr().String())
+	total := 0
+	for _, f := range corpus {
+		total += len(f.body)
+	}
+	fmt.Printf("corpus: %d feeds x %d items, %.1f MB, generated in %v; the same with one 4 KB image an item at /imgfeed/\n",
+		feeds, items, float64(total)/1e6, time.Since(start).Round(time.Millisecond))
 	fmt.Printf("listening %s\n", ln.Addr())
 	var st stats
 	mux := http.NewServeMux()
 	mux.Handle("/feed/", handler(corpus, &st))
 	mux.Handle("/fresh/", handler(corpus, &st))
+	mux.Handle("/imgfeed/", handler(withImages, &st))
+	mux.Handle("/img/", imageHandler(&st))
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
 		full, not := st.take()
 		fmt.Fprintf(w, "%d %d\n", full, not)
@@ -99,6 +104,13 @@ func serveCorpus(feeds, items, size int) {
 type stats struct {
 	mu        sync.Mutex
 	full, not int
+	images    int
+}
+
+func (c *stats) addImage() {
+	c.mu.Lock()
+	c.images++
+	c.mu.Unlock()
 }
 
 func (c *stats) add(notModified bool) {
@@ -114,8 +126,9 @@ func (c *stats) add(notModified bool) {
 func (c *stats) take() (full, not int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	full, not = c.full, c.not
-	c.full, c.not = 0, 0
+	// Images count as full answers.
+	full, not = c.full+c.images, c.not
+	c.full, c.not, c.images = 0, 0, 0
 	return
 }
 
@@ -124,6 +137,7 @@ type row struct {
 	wall, cpu  time.Duration
 	rssKB      int64
 	articles   int
+	images     int // stored for offline reading
 	full, n304 int
 	err        error
 }
@@ -201,27 +215,46 @@ func printBlocked(rows []blockedRow) {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+// benchKabootar times a cold and a warm refresh of the corpus, then a cold
+// refresh of the same feeds with an image in every item (kept offline),
+// each into its own data directory, and `articles --json` of every article.
 func benchKabootar(bin, work, baseURL string, n int, hits *counter) []row {
-	data := filepath.Join(work, "kabootar")
-	os.MkdirAll(data, 0o700)
-	var opml strings.Builder
-	opml.WriteString(`<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head><body>`)
-	for i := range n {
-		fmt.Fprintf(&opml, `<outline text="f%d" xmlUrl="%s/feed/%d"/>`, i, baseURL, i)
-	}
-	opml.WriteString("</body></opml>")
-	opmlPath := filepath.Join(work, "bench.opml")
-	os.WriteFile(opmlPath, []byte(opml.String()), 0o600)
-	if out, err := exec.Command(bin, "--data", data, "opml", "import", opmlPath).CombinedOutput(); err != nil {
-		fail(fmt.Errorf("opml import: %v\n%s", err, out))
-	}
 	var rows []row
-	for _, run := range []string{"cold", "warm"} {
-		r := row{tool: "kabootar", run: run}
-		r.wall, r.cpu, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "refresh", "--json"))
-		r.full, r.n304 = hits.take()
-		r.articles = countArticles(filepath.Join(data, "kabootar.db"), "SELECT count(*) FROM articles")
-		rows = append(rows, r)
+	for _, c := range []struct{ name, path string }{{"", "/feed/"}, {"+images", "/imgfeed/"}} {
+		data := filepath.Join(work, "kabootar"+c.name)
+		os.MkdirAll(data, 0o700)
+		var opml strings.Builder
+		opml.WriteString(`<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head><body>`)
+		for i := range n {
+			fmt.Fprintf(&opml, `<outline text="f%d" xmlUrl="%s%s%d"/>`, i, baseURL, c.path, i)
+		}
+		opml.WriteString("</body></opml>")
+		opmlPath := filepath.Join(work, "bench.opml")
+		os.WriteFile(opmlPath, []byte(opml.String()), 0o600)
+		if out, err := exec.Command(bin, "--data", data, "opml", "import", opmlPath).CombinedOutput(); err != nil {
+			fail(fmt.Errorf("opml import: %v\n%s", err, out))
+		}
+		runs := []string{"cold", "warm"}
+		if c.name != "" {
+			runs = []string{"cold"}
+		}
+		db := filepath.Join(data, "kabootar.db")
+		for _, run := range runs {
+			r := row{tool: "kabootar", run: run + c.name}
+			r.wall, r.cpu, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "refresh", "--json"))
+			r.full, r.n304 = hits.take()
+			r.articles = countArticles(db, "SELECT count(*) FROM articles")
+			if c.name != "" {
+				r.images = countArticles(db, "SELECT count(*) FROM blobs")
+			}
+			rows = append(rows, r)
+		}
+		if c.name != "" {
+			r := row{tool: "kabootar", run: "articles --json"}
+			r.wall, r.cpu, r.rssKB, r.err = timed(exec.Command(bin, "--data", data, "articles", "--json", "--limit", "100000"))
+			r.articles = countArticles(db, "SELECT count(*) FROM articles")
+			rows = append(rows, r)
+		}
 	}
 	return rows
 }
@@ -301,7 +334,7 @@ func countArticles(dbPath, q string) int {
 func printTable(rows []row) {
 	fmt.Printf("\nmachine: %s/%s, %d cores (GOMAXPROCS %d), %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tool\trun\twall\tCPU\tpeak RSS\tarticles\t200s\t304s\tvs newsboat\t")
+	fmt.Fprintln(tw, "tool\trun\twall\tCPU\tpeak RSS\tarticles\timages\t200s\t304s\tvs newsboat\t")
 	by := map[string]row{}
 	for _, r := range rows {
 		by[r.tool+"/"+r.run] = r
@@ -311,7 +344,10 @@ func printTable(rows []row) {
 		if nb, ok := by["newsboat/"+r.run]; ok && r.tool == "kabootar" && r.wall > 0 {
 			ratio = fmt.Sprintf("%.2fx time, %.2fx RSS", r.wall.Seconds()/nb.wall.Seconds(), float64(r.rssKB)/float64(nb.rssKB))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f s\t%.2f s\t%.1f MB\t%d\t%d\t%d\t%s\t\n", r.tool, r.run, r.wall.Seconds(), r.cpu.Seconds(), float64(r.rssKB)/1024, r.articles, r.full, r.n304, ratio)
+		if text, ok := by["kabootar/cold"]; ok && r.run == "cold+images" && text.wall > 0 {
+			ratio = fmt.Sprintf("%.2fx the text-only cold refresh", r.wall.Seconds()/text.wall.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f s\t%.2f s\t%.1f MB\t%d\t%d\t%d\t%d\t%s\t\n", r.tool, r.run, r.wall.Seconds(), r.cpu.Seconds(), float64(r.rssKB)/1024, r.articles, r.images, r.full, r.n304, ratio)
 	}
 	tw.Flush()
 	for _, r := range rows {

@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Article is one item of a source, as stored.
@@ -312,13 +315,21 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 			published = now
 		}
 		k = known{hash: h, published: published.Unix()}
-		key, err := u.freeKey(ctx, k.published, h)
-		if err != nil {
-			return false, false, err
+		insert := func(key int64) (sql.Result, error) {
+			return u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
+				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
+				a.HasImages, sourceID, a.HasImages, sourceID)
 		}
-		r, err := u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
-			unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
-			a.HasImages, sourceID, a.HasImages, sourceID)
+		// The key searchKey gives is nearly always free: tried first, and
+		// only when it is taken is a free one looked for.
+		key := searchKey(k.published, h)
+		r, err := insert(key)
+		if isUniqueViolation(err) {
+			if key, err = u.freeKey(ctx, k.published, h); err != nil {
+				return false, false, err
+			}
+			r, err = insert(key)
+		}
 		if err != nil {
 			return false, false, err
 		}
@@ -343,13 +354,22 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		k.published = p
 		k.key = 0 // the date moved: so does the article's place in the index
 	}
-	if k.key == 0 {
-		if k.key, err = u.freeKey(ctx, k.published, h); err != nil {
-			return false, false, err
+	update := func(key int64) error {
+		_, err := u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
+			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, a.HasImages, sourceID, a.HasImages, k.id)
+		return err
+	}
+	if k.key != 0 {
+		err = update(k.key)
+	} else {
+		k.key = searchKey(k.published, h)
+		if err = update(k.key); isUniqueViolation(err) {
+			if k.key, err = u.freeKey(ctx, k.published, h); err == nil {
+				err = update(k.key)
+			}
 		}
 	}
-	if _, err = u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
-		a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, k.key, a.HasImages, sourceID, a.HasImages, k.id); err != nil {
+	if err != nil {
 		return false, false, err
 	}
 	u.remember(a, k)
@@ -377,6 +397,11 @@ func hexVal(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - '0'
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
 
 // ErrNoSearchKey says every search key of an article's second is taken: a

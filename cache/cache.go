@@ -32,10 +32,21 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	// SQLite has one writer at a time: every write transaction of this
+	// process goes through one connection, taken in turn (writing holds
+	// the token), whose page cache is large enough for a refresh's index
+	// updates; readers keep the pool's small caches.
+	writer *sql.Conn
+	token  chan struct{}
 }
 
 // FileName is the cache's file inside a data directory.
 const FileName = "kabootar.db"
+
+// writerCacheKB is the writer's page cache. A refresh with images updates
+// a few random indexes (hashes, URLs) thousands of times; with SQLite's
+// default 2 MB most of those pages are read again from the file each time.
+const writerCacheKB = 8 << 10
 
 // Open opens (creating and migrating when needed) the cache at path. A file
 // that is not a SQLite database is left untouched and reported as
@@ -66,8 +77,15 @@ func open(ctx context.Context, path string, extraPragmas ...string) (*Store, err
 	}
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: db, path: path, now: time.Now, token: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
+	}
+	if s.writer, err = db.Conn(ctx); err == nil {
+		_, err = s.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKB))
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
 	}
@@ -95,7 +113,10 @@ func checkDir(dir string) error {
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.writer.Close()
+	return s.db.Close()
+}
 
 // Path is the cache file's path.
 func (s *Store) Path() string { return s.path }
@@ -122,7 +143,13 @@ func classify(err error) error {
 
 // tx runs fn in one write transaction: all of it is stored, or none.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	select {
+	case s.token <- struct{}{}:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { <-s.token }()
+	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}

@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -148,5 +149,46 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	}
 	if got, _ := s.Articles(ctx, Query{Search: "kept"}); len(got) != 1 {
 		t.Errorf("search after the failed write found %d", len(got))
+	}
+}
+
+// Migration 4 rebuilds the images' table; the images and the media that
+// point at them survive it (foreign keys are off while it runs: dropping
+// the old table would otherwise set every media's hash to NULL).
+func TestMigrationKeepsImages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:3] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 3`,
+		`INSERT INTO blobs (hash, mime, data, size, last_read) VALUES ('h1', 'image/png', x'89504e47', 4, 7)`,
+		`INSERT INTO media (url, mime, size, fetched, hash) VALUES ('https://x/a.png', 'image/png', 4, 1, 'h1')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m, err := s.Media(ctx, "https://x/a.png")
+	if err != nil || m.MIME != "image/png" || !bytes.Equal(m.Data, []byte{0x89, 'P', 'N', 'G'}) {
+		t.Fatalf("image after the migration: %+v, %v", m, err)
+	}
+	var fk int
+	s.db.QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	if fk != 1 {
+		t.Error("foreign keys were left off")
 	}
 }

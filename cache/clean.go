@@ -24,7 +24,7 @@ import (
 // to be stored: terminal escapes in a title would reach `articles` and
 // `show` and act on the reader's terminal.
 func CleanText(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
+	if !hasControl(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -33,6 +33,20 @@ func CleanText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasControl is a byte scan for what isControl finds, without decoding:
+// it runs over every stored article.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 && c != '\t' && c != '\n', c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0: // U+0080 to U+009F
+			return true
+		}
+	}
+	return false
 }
 
 func isControl(r rune) bool {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Media is a stored image (or other media) of one or more articles.
@@ -53,8 +54,13 @@ func (s *Store) SaveMedia(ctx context.Context, results []MediaResult, done []int
 	}
 	now := s.now().Unix()
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		w, err := prepareMediaWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
 		for _, r := range results {
-			if err := saveMediaResult(ctx, tx, r, now); err != nil {
+			if err := w.save(ctx, r, now); err != nil {
 				return err
 			}
 		}
@@ -62,35 +68,71 @@ func (s *Store) SaveMedia(ctx context.Context, results []MediaResult, done []int
 	})
 }
 
-func saveMediaResult(ctx context.Context, tx *sql.Tx, r MediaResult, now int64) error {
+// mediaWriter holds SaveMedia's statements, prepared once a transaction:
+// parsing SQL for each of a refresh's thousands of images costs more than
+// storing them.
+type mediaWriter struct {
+	blob, stored, failed, link, linkID *sql.Stmt
+}
+
+func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
+	w := &mediaWriter{}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&w.blob, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`},
+		{&w.stored, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
+			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
+				hash = excluded.hash, error = ''
+			RETURNING id`},
+		{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
+				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
+			RETURNING id`},
+		{&w.link, `INSERT OR IGNORE INTO article_media (article_id, media_id) SELECT ?, id FROM media WHERE url = ?`},
+		{&w.linkID, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			w.close()
+			return nil, err
+		}
+		*p.st = st
+	}
+	return w, nil
+}
+
+func (w *mediaWriter) close() {
+	for _, st := range []*sql.Stmt{w.blob, w.stored, w.failed, w.link, w.linkID} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error {
 	var id int64
 	var err error
 	switch {
 	case r.Media != nil:
 		sum := sha256.Sum256(r.Media.Data)
 		hash := hex.EncodeToString(sum[:])
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`, hash, r.Media.MIME, r.Media.Data, len(r.Media.Data), now); err != nil {
+		if _, err := w.blob.ExecContext(ctx, hash, r.Media.MIME, r.Media.Data, len(r.Media.Data), now); err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
-			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
-				hash = excluded.hash, error = ''
-			RETURNING id`, r.URL, r.Media.MIME, len(r.Media.Data), now, hash).Scan(&id)
+		err = w.stored.QueryRowContext(ctx, r.URL, r.Media.MIME, len(r.Media.Data), now, hash).Scan(&id)
 	case r.Failed != "":
-		err = tx.QueryRowContext(ctx, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
-				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
-			RETURNING id`, r.URL, now, r.Failed).Scan(&id)
+		err = w.failed.QueryRowContext(ctx, r.URL, now, r.Failed).Scan(&id)
 	default:
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id)
-			SELECT ?, id FROM media WHERE url = ?`, r.ArticleID, r.URL)
+		_, err = w.link.ExecContext(ctx, r.ArticleID, r.URL)
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`, r.ArticleID, id)
+	_, err = w.linkID.ExecContext(ctx, r.ArticleID, id)
 	return err
 }
 
@@ -99,6 +141,38 @@ func (s *Store) HasMedia(ctx context.Context, url string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM media WHERE url = ? AND hash IS NOT NULL`, url).Scan(&n)
 	return n > 0, classify(err)
+}
+
+// StoredMedia says which of urls have their content stored: one query for
+// a batch of articles' images, not one each.
+func (s *Store) StoredMedia(ctx context.Context, urls []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const chunk = 500 // under SQLite's limit on parameters
+	for len(urls) > 0 {
+		n := min(len(urls), chunk)
+		args := make([]any, n)
+		for i, u := range urls[:n] {
+			args[i] = u
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT url FROM media WHERE hash IS NOT NULL AND url IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, classify(err)
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[u] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, classify(err)
+		}
+		urls = urls[n:]
+	}
+	return out, nil
 }
 
 // LinkMedia links stored media to one more article.

@@ -2,7 +2,7 @@ package cache
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -135,6 +135,27 @@ CREATE INDEX articles_media_pending ON articles(id) WHERE media_tried = 0;
 `,
 	// 3: which address served a source last (a mirror, when not its own).
 	`ALTER TABLE sources ADD COLUMN last_url TEXT NOT NULL DEFAULT '';`,
+	// 4: images in a rowid table, their bytes last. In a WITHOUT ROWID table
+	// keyed by a random hash every image was written into a random place
+	// of a tree of images, and reading a size or a date walked the bytes;
+	// now the bytes are appended and only the small hash index is random.
+	// The index on last_read goes: it cost a write for every image stored
+	// or read, and only the rare eviction past the media budget sorts by it.
+	// (SQLite's procedure for changing a table: foreign keys are off while
+	// migrations run, and checked after.)
+	`
+CREATE TABLE blobs_new (
+	id        INTEGER PRIMARY KEY,
+	hash      TEXT    NOT NULL UNIQUE,
+	mime      TEXT    NOT NULL,
+	size      INTEGER NOT NULL,
+	last_read INTEGER NOT NULL,
+	data      BLOB    NOT NULL
+);
+INSERT INTO blobs_new (hash, mime, size, last_read, data) SELECT hash, mime, size, last_read, data FROM blobs;
+DROP TABLE blobs;
+ALTER TABLE blobs_new RENAME TO blobs;
+`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.
@@ -151,18 +172,44 @@ func (s *Store) migrate(ctx context.Context) error {
 	if v == len(migrations) {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		// Read again inside the write lock: another process may have
-		// migrated meanwhile.
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return err
-		}
-		for i := v; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)))
+	// One connection of its own, with foreign keys off while the schema
+	// changes (a table rebuilt must not set its children's keys to NULL as
+	// its old copy is dropped), and checked before the change is kept.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
 		return err
-	})
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Read again inside the write lock: another process may have
+	// migrated meanwhile.
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	broken := rows.Next()
+	rows.Close()
+	if broken {
+		return errors.New("the migrated schema breaks a foreign key")
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

@@ -25,6 +25,7 @@ import (
 type OfflineStore interface {
 	PendingMediaAfter(ctx context.Context, after int64, limit int) ([]cache.Pending, error)
 	HasMedia(ctx context.Context, url string) (bool, error)
+	StoredMedia(ctx context.Context, urls []string) (map[string]bool, error)
 	SaveMedia(ctx context.Context, results []cache.MediaResult, done []int64) error
 	SetArticleContent(ctx context.Context, id int64, html, text string) error
 	EnforceMediaBudget(ctx context.Context) (int, error)
@@ -146,14 +147,22 @@ func (p *Pass) fail(err error) {
 	p.cancel(err)
 }
 
+// job is one article of a pass, with its images and which of them are
+// stored already (asked for a whole batch at once).
+type job struct {
+	a      cache.Pending
+	imgs   []string
+	stored map[string]bool
+}
+
 func (p *Pass) run() {
 	defer close(p.done)
-	jobs := make(chan cache.Pending)
+	jobs := make(chan job)
 	var workers sync.WaitGroup
 	for range cmp.Or(p.o.Concurrency, 16) {
 		workers.Go(func() {
-			for a := range jobs {
-				p.article(a)
+			for j := range jobs {
+				p.article(j)
 			}
 		})
 	}
@@ -182,10 +191,29 @@ func (p *Pass) run() {
 			}
 			continue
 		}
-		for _, a := range batch {
-			last = a.ID
+		js := make([]job, len(batch))
+		var urls []string
+		for i, a := range batch {
+			js[i] = job{a: a}
+			if !a.FullText { // a full text's images are known once it is fetched
+				js[i].imgs = p.o.imagesOf(a.HTML)
+				urls = append(urls, js[i].imgs...)
+			}
+		}
+		stored, err := p.o.Store.StoredMedia(p.ctx, urls)
+		if err != nil {
+			if p.ctx.Err() == nil {
+				p.fail(err)
+			}
+			break
+		}
+		for _, j := range js {
+			last = j.a.ID
+			if !j.a.FullText {
+				j.stored = stored
+			}
 			select {
-			case jobs <- a:
+			case jobs <- j:
 			case <-p.ctx.Done():
 			}
 		}
@@ -196,20 +224,33 @@ func (p *Pass) run() {
 	<-writer
 }
 
-// writer stores results a batch per transaction: when 128 are waiting,
-// or a quarter second after the first of a batch.
+// writer stores results a batch per transaction: when 512 are waiting,
+// or a quarter second after the first of a batch. A batch is stored by a
+// flusher beside it, so that collecting (and fetching) goes on while the
+// last batch is written.
 func (p *Pass) writer() {
-	var results []cache.MediaResult
-	var done []int64
+	type batch struct {
+		results []cache.MediaResult
+		done    []int64
+	}
+	batches := make(chan batch, 1)
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for b := range batches {
+			// Stored even when the pass is being stopped: what was fetched is kept.
+			if err := p.o.Store.SaveMedia(context.WithoutCancel(p.ctx), b.results, b.done); err != nil {
+				p.fail(err)
+			}
+		}
+	}()
+	var cur batch
 	flush := func() {
-		if len(results)+len(done) == 0 {
+		if len(cur.results)+len(cur.done) == 0 {
 			return
 		}
-		// Stored even when the pass is being stopped: what was fetched is kept.
-		if err := p.o.Store.SaveMedia(context.WithoutCancel(p.ctx), results, done); err != nil {
-			p.fail(err)
-		}
-		results, done = results[:0], done[:0]
+		batches <- cur
+		cur = batch{}
 	}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -218,14 +259,16 @@ func (p *Pass) writer() {
 		case w, ok := <-p.writes:
 			if !ok {
 				flush()
+				close(batches)
+				<-flushed
 				return
 			}
 			if w.res != nil {
-				results = append(results, *w.res)
+				cur.results = append(cur.results, *w.res)
 			} else {
-				done = append(done, w.done)
+				cur.done = append(cur.done, w.done)
 			}
-			if len(results)+len(done) >= 128 {
+			if len(cur.results)+len(cur.done) >= 512 {
 				flush()
 			}
 		case <-tick.C:
@@ -239,8 +282,9 @@ func (p *Pass) emit(w write) { p.writes <- w }
 // article does one article: full text first (its images count too), then
 // every image. It is marked done unless the pass stopped first or some
 // image's host was set aside; then it waits for the next refresh.
-func (p *Pass) article(a cache.Pending) {
-	st, deferred, err := p.o.article(p.ctx, a, p)
+func (p *Pass) article(j job) {
+	a := j.a
+	st, deferred, err := p.o.article(p.ctx, j, p)
 	p.mu.Lock()
 	p.st.Images += st.Images
 	p.st.Failed += st.Failed
@@ -289,7 +333,8 @@ func (c *collected) emit(w write) {
 // article fetches one article's full text (when asked) and images, and
 // gives what came to out. deferred says some images were left for later;
 // an error is returned only when the cache fails.
-func (o *Offliner) article(ctx context.Context, a cache.Pending, out sink) (st OfflineStats, deferred bool, err error) {
+func (o *Offliner) article(ctx context.Context, j job, out sink) (st OfflineStats, deferred bool, err error) {
+	a := j.a
 	content := a.HTML
 	if a.FullText && a.URL != "" {
 		if h, t, err := o.fullText(ctx, a.URL); err != nil {
@@ -302,9 +347,9 @@ func (o *Offliner) article(ctx context.Context, a cache.Pending, out sink) (st O
 			st.FullText++
 		}
 	}
-	imgs := imagesIn(content)
-	if limit := o.maxPerPost(); len(imgs) > limit {
-		imgs = imgs[:limit]
+	imgs, stored := j.imgs, j.stored
+	if stored == nil {
+		imgs = o.imagesOf(content)
 	}
 	pass, _ := out.(*Pass)
 	for _, u := range imgs {
@@ -336,7 +381,14 @@ func (o *Offliner) article(ctx context.Context, a cache.Pending, out sink) (st O
 				continue
 			}
 		}
-		ok, reason, later, err := o.oneImage(ctx, a, u, pass, out)
+		if stored[u] {
+			out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u}})
+			if pass != nil {
+				pass.end(u, true, "")
+			}
+			continue
+		}
+		ok, reason, later, err := o.oneImage(ctx, a, u, stored == nil, pass, out)
 		if pass != nil {
 			pass.end(u, ok, reason)
 		}
@@ -357,17 +409,19 @@ func (o *Offliner) article(ctx context.Context, a cache.Pending, out sink) (st O
 // oneImage gets one image for an article: linked when stored already,
 // else fetched (within ImageTimeout, a few per host) and given to out.
 // later says it was not tried to the end and waits for the next refresh.
-func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, pass *Pass, out sink) (ok bool, reason string, later bool, err error) {
-	has, err := o.Store.HasMedia(ctx, u)
-	if err != nil {
-		if ctx.Err() != nil {
-			return false, "", true, nil
+func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask bool, pass *Pass, out sink) (ok bool, reason string, later bool, err error) {
+	if ask { // not known from the batch: ask the cache
+		has, err := o.Store.HasMedia(ctx, u)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, "", true, nil
+			}
+			return false, "", false, err
 		}
-		return false, "", false, err
-	}
-	if has {
-		out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u}})
-		return true, "", false, nil
+		if has {
+			out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u}})
+			return true, "", false, nil
+		}
 	}
 	if pass != nil {
 		release, err := pass.hosts.acquire(ctx, u)
@@ -438,6 +492,15 @@ func hostOf(raw string) string {
 	return raw
 }
 
+// imagesOf lists the images an article's HTML shows, up to MaxPerPost.
+func (o *Offliner) imagesOf(content string) []string {
+	imgs := imagesIn(content)
+	if limit := o.maxPerPost(); len(imgs) > limit {
+		imgs = imgs[:limit]
+	}
+	return imgs
+}
+
 func (o *Offliner) maxPerPost() int {
 	if o.MaxPerPost > 0 {
 		return o.MaxPerPost
@@ -486,35 +549,37 @@ func imageType(r *transport.Response) string {
 	return ""
 }
 
-// imagesIn lists the absolute http(s) image URLs of sanitised HTML, once each.
+// imagesIn lists the absolute http(s) image URLs of sanitised HTML, once
+// each. Only the img tags are tokenised: it runs over every article.
 func imagesIn(content string) []string {
 	var out []string
 	seen := map[string]bool{}
-	z := html.NewTokenizer(strings.NewReader(content))
 	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
+		i := strings.Index(content, "<img")
+		if i < 0 {
 			return out
 		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		name, hasAttr := z.TagName()
-		if atom.Lookup(name) != atom.Img {
-			continue
-		}
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = z.TagAttr()
-			if string(k) != "src" {
-				continue
+		content = content[i:]
+		z := html.NewTokenizer(strings.NewReader(content))
+		tt := z.Next()
+		raw := len(z.Raw())
+		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+			if name, hasAttr := z.TagName(); atom.Lookup(name) == atom.Img {
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					if string(k) != "src" {
+						continue
+					}
+					u, err := url.Parse(string(v))
+					if err == nil && (u.Scheme == "http" || u.Scheme == "https") && !seen[u.String()] {
+						seen[u.String()] = true
+						out = append(out, u.String())
+					}
+				}
 			}
-			u, err := url.Parse(string(v))
-			if err == nil && (u.Scheme == "http" || u.Scheme == "https") && !seen[u.String()] {
-				seen[u.String()] = true
-				out = append(out, u.String())
-			}
 		}
+		content = content[max(raw, 4):]
 	}
 }
 
@@ -532,7 +597,7 @@ func (o *Offliner) FullText(ctx context.Context, articleID int64, pageURL string
 		return err
 	}
 	var out collected
-	if _, _, err := o.article(ctx, cache.Pending{ID: articleID, URL: pageURL, HTML: h}, &out); err != nil {
+	if _, _, err := o.article(ctx, job{a: cache.Pending{ID: articleID, URL: pageURL, HTML: h}}, &out); err != nil {
 		return err
 	}
 	return o.Store.SaveMedia(ctx, out.results, []int64{articleID})

@@ -223,3 +223,21 @@ func TestOfflineImagesAreBounded(t *testing.T) {
 		t.Errorf("%d articles pending, %d deferred", len(pending), st.Deferred)
 	}
 }
+
+func TestImagesIn(t *testing.T) {
+	tests := []struct {
+		html string
+		want []string
+	}{
+		{`<p>no images</p>`, nil},
+		{`<p><img src="https://a/1.png"><img alt="x" src="http://a/2.png"/></p><img src="https://a/1.png">`, []string{"https://a/1.png", "http://a/2.png"}},
+		{`<img src="data:image/png;base64,AAAA"><img src="/relative.png"><img src=" javascript:x">`, nil},
+		{`<imgx src="https://a/no.png"><p>&lt;img src="https://a/text.png"&gt;</p><img src="https://a/yes.png">`, []string{"https://a/yes.png"}},
+		{`<img src="https://a/cut.png`, nil},
+	}
+	for _, tt := range tests {
+		if got := imagesIn(tt.html); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("imagesIn(%s) = %v, want %v", tt.html, got, tt.want)
+		}
+	}
+}

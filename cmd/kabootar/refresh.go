@@ -71,7 +71,7 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	// parsing; collecting it a quarter as often saves a fifth of the CPU.
 	// The memory limit keeps the peak within the 100 MB budget regardless.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(80 << 20))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
 
 	ref, err := c.refresher(ctx, store, client)
 	if err != nil {
