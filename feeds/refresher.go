@@ -75,6 +75,110 @@ type Result struct {
 	Attempts    []transport.Attempt
 	Verdict     transport.Verdict
 	Err         error
+	// Offline says the network carried nothing when this source came up:
+	// it was not tried, or was cut short, and its state was left as it was.
+	Offline bool
+}
+
+// ErrOffline is a source not tried because the network carries nothing:
+// the first sources' every route failed at the network level.
+var ErrOffline = errors.New("not tried: the network seems to be down (nothing answered on any route)")
+
+// Offline says whether a refresh found the network carrying nothing. It
+// is the one rule for "offline", for the command line and the window.
+func Offline(results []Result) bool {
+	offline := false
+	for _, r := range results {
+		switch {
+		case r.Offline:
+			offline = true
+		case r.OK, len(r.Attempts) > 0 && !networkFailure(r), r.Verdict != "" && !r.Verdict.Offline():
+			return false // something answered
+		}
+	}
+	return offline
+}
+
+// networkFailure says whether a source failed with nothing answering on
+// any route: no route, connections timing out, names not resolving,
+// proxies unreachable. A refusal, a reset, a block page or an error
+// status is an answer, and says the network works.
+func networkFailure(r Result) bool {
+	if r.OK || len(r.Attempts) == 0 {
+		return false
+	}
+	for _, a := range r.Attempts {
+		if !a.Verdict.Offline() {
+			return false
+		}
+	}
+	return true
+}
+
+// offlineHosts is how many hosts must fail at the network level, with
+// nothing succeeding, before the network is taken for offline.
+const offlineHosts = 3
+
+// offlineWatch decides, from the first sources, whether the network is
+// offline. Until it has decided, network failures are held rather than
+// stored: a shutdown is not each source's failure, and must not push
+// every source's next try back.
+type offlineWatch struct {
+	need    int // distinct hosts failing at the network level
+	hosts   map[string]bool
+	decided bool
+	offline bool
+	held    []int // indexes of the results held
+}
+
+func newOfflineWatch(sources []cache.Source) *offlineWatch {
+	all := map[string]bool{}
+	for _, s := range sources {
+		all[hostKey(s.URL)] = true
+	}
+	return &offlineWatch{need: min(offlineHosts, len(all)), hosts: map[string]bool{}}
+}
+
+func hostKey(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
+
+// Probe says whether the network carries anything again: it asks for up
+// to three sources, each on a host of its own, and is done at the first
+// answer of any kind (a refusal or a block page is an answer too). It
+// stores nothing; a refresh follows when it says yes.
+func (r *Refresher) Probe(ctx context.Context, sources []cache.Source) bool {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	answered := make(chan bool, offlineHosts)
+	seen := map[string]bool{}
+	n := 0
+	for _, s := range sources {
+		h := hostKey(s.URL)
+		if seen[h] || s.Kind == cache.KindBridge || n == offlineHosts {
+			continue
+		}
+		seen[h] = true
+		n++
+		go func() {
+			_, err := r.Fetcher.Fetch(ctx, &transport.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
+			res := Result{OK: err == nil}
+			var te *transport.Error
+			if errors.As(err, &te) {
+				res.Attempts = te.Attempts
+			}
+			answered <- err == nil || (!networkFailure(res) && ctx.Err() == nil)
+		}()
+	}
+	for range n {
+		if <-answered {
+			return true
+		}
+	}
+	return false
 }
 
 // Progress is sent after each source is done.
@@ -106,6 +210,9 @@ func (r *Refresher) Refresh(ctx context.Context, sources []cache.Source, progres
 		res   Result
 		store *cache.Fetched
 	}
+	// Fetching stops at once when the network is found offline.
+	fctx, stopAll := context.WithCancelCause(ctx)
+	defer stopAll(nil)
 	// A small buffer lets fetching and parsing run ahead of the single
 	// writer without holding many parsed feeds in memory.
 	toStore := make(chan fetched, 4)
@@ -114,7 +221,7 @@ func (r *Refresher) Refresh(ctx context.Context, sources []cache.Source, progres
 	for range min(conc, len(sources)) {
 		wg.Go(func() {
 			for i := range jobs {
-				res, f := r.fetch(ctx, sources[i], hosts)
+				res, f := r.fetch(fctx, sources[i], hosts)
 				toStore <- fetched{i, res, f}
 			}
 		})
@@ -124,26 +231,70 @@ func (r *Refresher) Refresh(ctx context.Context, sources []cache.Source, progres
 		for i := range sources {
 			select {
 			case jobs <- i:
-			case <-ctx.Done():
+			case <-fctx.Done():
 				return
 			}
 		}
 	}()
 	go func() { wg.Wait(); close(toStore) }()
 
+	watch := newOfflineWatch(sources)
 	done := make([]bool, len(sources))
 	n := 0
-	for f := range toStore {
-		res := r.store(ctx, f.res, f.store)
-		results[f.i] = res
-		done[f.i] = true
+	report := func(i int) {
 		n++
 		if progress != nil {
-			progress(Progress{Done: n, Total: len(sources), Result: res})
+			progress(Progress{Done: n, Total: len(sources), Result: results[i]})
+		}
+	}
+	for f := range toStore {
+		done[f.i] = true
+		switch {
+		case watch.offline && f.store == nil:
+			// Cut short by the decision, or failed like the first: not stored.
+			f.res.Offline, f.res.Err = true, ErrOffline
+			results[f.i] = f.res
+			report(f.i)
+			continue
+		case !watch.decided && f.store == nil && networkFailure(f.res):
+			results[f.i] = f.res
+			watch.held = append(watch.held, f.i)
+			watch.hosts[hostKey(f.res.Source.URL)] = true
+			if len(watch.hosts) >= watch.need {
+				watch.decided, watch.offline = true, true
+				r.log().Info("the network seems to be down: no route answered for the first sources; not trying the rest", "hosts", len(watch.hosts))
+				stopAll(ErrOffline)
+				for _, h := range watch.held {
+					results[h].Offline = true
+				}
+			}
+			report(f.i)
+			continue
+		case !watch.decided:
+			// Something answered: the network works, and what was held
+			// were failures of their own.
+			watch.decided = true
+			for _, h := range watch.held {
+				results[h] = r.store(ctx, results[h], nil)
+			}
+			watch.held = nil
+		}
+		results[f.i] = r.store(ctx, f.res, f.store)
+		report(f.i)
+	}
+	if !watch.decided && len(watch.held) > 0 {
+		// Every source failed at the network level, on fewer hosts than
+		// the rule asks: that is offline too.
+		for _, h := range watch.held {
+			results[h].Offline = true
 		}
 	}
 	for i, ok := range done {
-		if !ok { // never started: the refresh was cancelled
+		switch {
+		case ok:
+		case watch.offline:
+			results[i] = Result{Source: sources[i], Err: ErrOffline, Offline: true}
+		default: // never started: the refresh was cancelled
 			results[i] = Result{Source: sources[i], Err: fmt.Errorf("refresh cancelled: %w", context.Cause(ctx))}
 		}
 	}

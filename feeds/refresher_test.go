@@ -3,8 +3,11 @@ package feeds
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -294,5 +297,116 @@ func TestBackoff(t *testing.T) {
 		if got := r.backoff(tt.n); got != tt.want {
 			t.Errorf("backoff(%d) = %v, want %v", tt.n, got, tt.want)
 		}
+	}
+}
+
+// blackholeDial is a network that carries nothing: every connection waits
+// until it is given up. Nothing is ever sent anywhere.
+func blackholeDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	<-ctx.Done()
+	return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrDeadlineExceeded}
+}
+
+// In a shutdown the refresh gives up after the first few hosts, however
+// many sources there are, and leaves every source's state as it was.
+func TestRefreshSeesAShutdown(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{5, 60} {
+		t.Run(fmt.Sprint(n, " sources"), func(t *testing.T) {
+			st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			client := transport.New(transport.Options{Dial: blackholeDial, GiveUp: 300 * time.Millisecond,
+				ConnectTimeout: 5 * time.Second, Stagger: []time.Duration{50 * time.Millisecond}})
+			defer client.Close()
+			for i := range n {
+				// 192.0.2.0/24 is TEST-NET-1; the dialer never leaves the process.
+				st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: fmt.Sprintf("http://192.0.2.%d/feed/%d", i%10+1, i)})
+			}
+			srcs, _ := st.Sources(ctx)
+			r := &Refresher{Fetcher: client, Store: st, Parser: NewParser(), Concurrency: 8}
+			start := time.Now()
+			results := r.Refresh(ctx, srcs, nil)
+			took := time.Since(start)
+			if took > 2*time.Second {
+				t.Errorf("gave up after %v", took)
+			}
+			if !Offline(results) {
+				t.Fatal("not seen as offline")
+			}
+			for _, res := range results {
+				if !res.Offline || res.OK || res.Err == nil {
+					t.Errorf("%s: %+v", res.Source.URL, res)
+				}
+			}
+			after, _ := st.Sources(ctx)
+			for _, s := range after {
+				if s.Failures != 0 || !s.NextDue.IsZero() || s.LastVerdict != "" {
+					t.Errorf("%s: a shutdown changed its state: failures %d, next due %v, verdict %q", s.URL, s.Failures, s.NextDue, s.LastVerdict)
+				}
+			}
+		})
+	}
+}
+
+// One host that answers among dead ones: the network works, and the dead
+// ones' failures are theirs, recorded.
+func TestRefreshNotOfflineWhenOneAnswers(t *testing.T) {
+	fs := newFeedServer(t)
+	fs.handle("/feed", serveBytes(readFixture(t, "rss2-fa.xml")))
+	live, _ := url.Parse(fs.URL)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == live.Host {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}
+		return blackholeDial(ctx, network, addr)
+	}
+	ctx := context.Background()
+	st, err := cache.Open(ctx, filepath.Join(t.TempDir(), cache.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	client := transport.New(transport.Options{Dial: dial, GiveUp: 300 * time.Millisecond, Stagger: []time.Duration{50 * time.Millisecond}})
+	defer client.Close()
+	for i := range 4 {
+		st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: fmt.Sprintf("http://192.0.2.%d/feed", i+1)})
+	}
+	st.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: fs.URL + "/feed"})
+	srcs, _ := st.Sources(ctx)
+	results := (&Refresher{Fetcher: client, Store: st, Parser: NewParser()}).Refresh(ctx, srcs, nil)
+	if Offline(results) {
+		t.Fatal("seen as offline while a source answered")
+	}
+	after, _ := st.Sources(ctx)
+	for _, s := range after {
+		if s.URL != fs.URL+"/feed" && (s.Failures != 1 || s.LastVerdict == "") {
+			t.Errorf("%s: failure not recorded: %+v", s.URL, s)
+		}
+	}
+}
+
+func TestProbe(t *testing.T) {
+	fs := newFeedServer(t)
+	fs.handle("/feed", http.NotFound) // an answer, if not a feed
+	ctx := context.Background()
+	dead := []cache.Source{{Kind: cache.KindFeed, URL: "http://192.0.2.1/feed"}, {Kind: cache.KindFeed, URL: "http://192.0.2.2/feed"}}
+	client := transport.New(transport.Options{Dial: blackholeDial, GiveUp: 200 * time.Millisecond})
+	defer client.Close()
+	if (&Refresher{Fetcher: client}).Probe(ctx, dead) {
+		t.Error("a network carrying nothing answered the probe")
+	}
+	// Only loopback is dialled for real: the dead address stays dead.
+	live := transport.New(transport.Options{GiveUp: time.Second, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "127.0.0.1:") {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}
+		return blackholeDial(ctx, network, addr)
+	}})
+	defer live.Close()
+	if !(&Refresher{Fetcher: live}).Probe(ctx, append(dead[:1:1], cache.Source{Kind: cache.KindFeed, URL: fs.URL + "/feed"})) {
+		t.Error("the probe did not notice the network is back")
 	}
 }

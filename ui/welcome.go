@@ -377,10 +377,7 @@ func languageName(code string) string {
 // nothingCame says in plain words that no news has come through at all,
 // and what the reader can do: a proxy, or news saved by someone else.
 func (w *Window) nothingCame(results []feeds.Result) {
-	offline := true
-	for _, r := range results {
-		offline = offline && r.Verdict.Offline()
-	}
+	offline := feeds.Offline(results)
 	msg := lang.L("No news came through. These sites may be blocked on your network.")
 	if offline {
 		msg = lang.L("No news came through: this computer seems to have no connection to the internet.")

@@ -237,7 +237,7 @@ func TestNothingCameThrough(t *testing.T) {
 	LoadTranslations()
 	st, id := testStore(t)
 	src, _ := st.Source(context.Background(), id)
-	offline := feeds.Result{Source: src, Err: errors.New("down"), Verdict: transport.VerdictNetwork}
+	offline := feeds.Result{Source: src, Err: errors.New("down"), Verdict: transport.VerdictNetwork, Offline: true}
 	if nothingEver([]feeds.Result{offline}) {
 		t.Error("a source that came through before (testStore saved its articles) counts as never")
 	}

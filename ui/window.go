@@ -42,6 +42,9 @@ type Deps struct {
 	Library Library
 	// Refresh refreshes every source, reporting progress.
 	Refresh func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result
+	// Probe says whether the network answers again, after a refresh found
+	// it offline: cheap, so the schedule asks it often then.
+	Probe func(ctx context.Context) bool
 	// AddSource adds what the reader typed (a URL, @channel, instagram:NAME…).
 	AddSource func(ctx context.Context, input string) error
 	// Interval is the time between background refreshes; 0: none.
@@ -118,6 +121,8 @@ type Window struct {
 	interval     time.Duration  // between background refreshes; 0: none
 	lastRefresh  time.Time      // when the last refresh started
 	toldNothing  bool           // "nothing came through" was said
+	offline      bool           // the last refresh found the network offline
+	probing      bool           // a probe runs
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -374,7 +379,24 @@ func (w *Window) startMain(ctx context.Context) {
 				return
 			case <-t.C:
 				w.do(func() {
-					if w.interval > 0 && w.refreshing == nil && time.Since(w.lastRefresh) >= w.interval {
+					switch {
+					case w.refreshing != nil:
+					case w.offline && w.deps.Probe != nil && !w.probing:
+						// Offline: a cheap probe each tick, and the news as
+						// soon as the network is back.
+						w.probing = true
+						w.bg.Go(func() {
+							pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+							back := w.deps.Probe(pctx)
+							cancel()
+							w.do(func() {
+								w.probing = false
+								if back && w.refreshing == nil {
+									w.startRefresh()
+								}
+							})
+						})
+					case w.interval > 0 && time.Since(w.lastRefresh) >= w.interval:
 						w.startRefresh()
 					}
 				})
@@ -677,7 +699,12 @@ func (w *Window) startRefresh() {
 			w.do(func() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
-				w.setBadge(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}), "")
+				if p.Result.Offline {
+					// Said at once: the rest is not tried.
+					w.setBadge(badgeFor([]feeds.Result{p.Result}, w.lastOK()))
+				} else {
+					w.setBadge(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}), "")
+				}
 				// With nothing to read yet (a first run), the news shows as
 				// each source brings it, not when the slowest is done. A
 				// list being read is left alone until the end.
@@ -693,6 +720,7 @@ func (w *Window) startRefresh() {
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
 			w.setBadge(badgeFor(results, w.lastOK()))
+			w.offline = feeds.Offline(results)
 			if nothingEver(results) && (w.firstRefresh || !w.toldNothing) {
 				w.toldNothing = true
 				w.nothingCame(results)

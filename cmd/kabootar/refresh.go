@@ -93,24 +93,25 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		c.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}
 
-	failed, fresh := 0, 0
+	failed, fresh, untried := 0, 0, 0
 	out := struct {
 		Sources []refreshJSON `json:"sources"`
-		// Offline: every source failed and no attempt got any answer.
+		// Offline: nothing answered on any route for the first sources,
+		// and the rest were not tried (feeds.Offline).
 		Offline bool      `json:"offline"`
 		Media   mediaJSON `json:"media"`
 	}{Sources: []refreshJSON{}}
-	offline := len(results) > 0
 	for _, r := range results {
 		if !r.OK {
 			failed++
-			offline = offline && noAnswer(r)
-		} else {
-			offline = false
+		}
+		if errors.Is(r.Err, feeds.ErrOffline) {
+			untried++
 		}
 		fresh += r.New
 		out.Sources = append(out.Sources, toRefreshJSON(r))
 	}
+	offline := feeds.Offline(results)
 	out.Offline = offline
 	out.Media = mediaJSON{Articles: media.Articles, Images: media.Images, Failed: media.Failed, FullText: media.FullText, Evicted: media.Evicted}
 	if *asJSON {
@@ -123,6 +124,9 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.stdout, "Saved for offline reading: %d images (%d could not be fetched), %d full texts.\n", media.Images, media.Failed, media.FullText)
 		}
 		if offline {
+			if untried > 0 {
+				fmt.Fprintf(c.stdout, "%d sources were not tried.\n", untried)
+			}
 			fmt.Fprintln(c.stdout, "Nothing answered on any route: you seem to be offline, or everything is cut.\n"+
 				"What was saved is still here to read (kabootar articles). If you have a proxy, add it: kabootar transport set --proxy URL.")
 		}
@@ -135,19 +139,6 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		return &failedError{msg}
 	}
 	return nil
-}
-
-// noAnswer says whether a failed source got no answer at all on any route.
-func noAnswer(r feeds.Result) bool {
-	if len(r.Attempts) == 0 {
-		return false
-	}
-	for _, a := range r.Attempts {
-		if !a.Verdict.Offline() {
-			return false
-		}
-	}
-	return true
 }
 
 func toRefreshJSON(r feeds.Result) refreshJSON {
@@ -168,6 +159,9 @@ func toRefreshJSON(r feeds.Result) refreshJSON {
 }
 
 func (c *cli) printResult(r feeds.Result) {
+	if errors.Is(r.Err, feeds.ErrOffline) {
+		return // not tried: counted once at the end, not a line each
+	}
 	name := firstNonEmpty(r.Source.Name, r.Source.URL)
 	switch {
 	case !r.OK:

@@ -119,6 +119,18 @@ func (c *cli) window(ctx context.Context) error {
 			}
 			return results
 		},
+		Probe: func(ctx context.Context) bool {
+			client, err := c.client(ctx, store)
+			if err != nil {
+				return false
+			}
+			defer client.Close()
+			srcs, err := store.Sources(ctx)
+			if err != nil {
+				return false
+			}
+			return (&feeds.Refresher{Fetcher: client}).Probe(ctx, srcs)
+		},
 		AddSource: func(ctx context.Context, input string) error {
 			// The same path as `kabootar sources add`, output to the log.
 			var out strings.Builder
