@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Diagnosis is how one route fared for a URL: an attempt, with its timings,
@@ -22,7 +23,21 @@ func (c *Client) Diagnose(ctx context.Context, rawURL string) []Diagnosis {
 	var wg sync.WaitGroup
 	for i, r := range routes {
 		wg.Go(func() {
-			resp, a := c.attempt(ctx, r, rawURL, &Request{URL: rawURL})
+			// Bounded as a fetch is: a route that has connected nowhere
+			// within GiveUp (resolvers or proxies that do not answer) is
+			// given up, so the whole diagnosis ends within seconds.
+			actx, cancel := context.WithCancelCause(ctx)
+			defer cancel(nil)
+			connected := make(chan struct{}, 1)
+			giveUp := time.AfterFunc(c.opts.GiveUp, func() {
+				select {
+				case <-connected:
+				default:
+					cancel(errGaveUp)
+				}
+			})
+			defer giveUp.Stop()
+			resp, a := c.attempt(withSignals(actx, nil, connected), r, rawURL, &Request{URL: rawURL})
 			out[i] = Diagnosis{Attempt: a}
 			if resp != nil {
 				out[i].Status, out[i].Bytes = resp.Status, len(resp.Body)

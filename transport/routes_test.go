@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -452,5 +453,33 @@ func TestOriginGoneIsFinal(t *testing.T) {
 	resp, err := c.Fetch(context.Background(), &Request{URL: l.url("/gone"), Alternatives: []string{l.url("/feed")}})
 	if err != nil || resp.URL != l.url("/feed") {
 		t.Fatalf("with a mirror: %v, %+v", err, resp)
+	}
+}
+
+// A diagnosis ends within GiveUp even when a route's resolvers, or the
+// site itself, never answer.
+func TestDiagnoseIsBounded(t *testing.T) {
+	l := newLab(t, okHandler("<rss/>"))
+	doh := l.dohServer(map[string]string{siteHost: "127.0.0.1"})
+	du, _ := url.Parse(doh.URL)
+	l.broken[doh.IP+":"+du.Port()] = "blackhole" // the resolver never answers
+	l.broken["127.0.0.1:"+l.port] = "blackhole"
+	opts := l.options(Config{Mode: ModeDirect, DoH: []DoHServer{doh}})
+	opts.GiveUp = 500 * time.Millisecond
+	opts.ConnectTimeout = 10 * time.Second
+	c := New(opts)
+	defer c.Close()
+	start := time.Now()
+	ds := c.Diagnose(context.Background(), l.url("/feed"))
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("diagnose took %v", took)
+	}
+	if len(ds) != 2 {
+		t.Fatalf("%d routes diagnosed", len(ds))
+	}
+	for _, d := range ds {
+		if d.Verdict == "" || !d.Verdict.Offline() {
+			t.Errorf("%s: verdict %q, want a network-level one", d.Route, d.Verdict)
+		}
 	}
 }
