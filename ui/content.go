@@ -12,9 +12,11 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	xdraw "golang.org/x/image/draw"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/kabootar/kabootar/cache"
 	"github.com/kabootar/kabootar/feeds"
 )
 
@@ -107,14 +109,14 @@ func alignFor(text string) fyne.TextAlign {
 	return fyne.TextAlignLeading
 }
 
-// segments renders blocks as RichText segments; image gives the cached
-// bytes of an image, or nil when it is not saved.
-func segments(bs []block, image func(url string) fyne.Resource) []widget.RichTextSegment {
+// segments renders blocks as RichText segments; image gives an image
+// from the cache, ready to show, or nil when it is not saved.
+func segments(bs []block, image func(url string) *cachedImage) []widget.RichTextSegment {
 	var out []widget.RichTextSegment
 	for _, b := range bs {
 		if b.image != "" {
-			if res := image(b.image); res != nil {
-				out = append(out, &cachedImage{res: res})
+			if img := image(b.image); img != nil {
+				out = append(out, img)
 			}
 			continue
 		}
@@ -149,29 +151,70 @@ func segments(bs []block, image func(url string) fyne.Resource) []widget.RichTex
 // cachedImage is a RichText segment showing an image from the cache's
 // bytes. Fyne's own ImageSegment loads its URI, over http.Get for a web
 // address: that would bypass Kabootar's routes, and leak in strict mode.
-type cachedImage struct{ res fyne.Resource }
+// A bitmap is decoded once, off the Fyne thread, and kept at the size the
+// reader shows it (newCachedImage); a vector image (SVG) stays a resource.
+type cachedImage struct {
+	name string
+	img  image.Image   // decoded, at most displayWidth wide
+	res  fyne.Resource // when it could not be decoded here (SVG)
+	size fyne.Size
+}
+
+// displayWidth is the widest an image is shown; twice that is kept, for
+// screens that draw two pixels a point.
+const displayWidth = 480
+
+// newCachedImage makes an image ready to show from stored bytes: decoded
+// and scaled down to twice the display width, so that the window never
+// holds a camera's full-size photo. It refuses what claims more pixels than
+// the cache keeps (an image stored before that bound), returning nil.
+func newCachedImage(name string, data []byte) *cachedImage {
+	if cache.CheckImage(data) != nil {
+		return nil
+	}
+	c := &cachedImage{name: name, size: fyne.NewSize(displayWidth, displayWidth*9/16)}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		c.res = fyne.NewStaticResource(name, data)
+		return c
+	}
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return nil
+	}
+	if b.Dx() > 2*displayWidth {
+		h := max(1, b.Dy()*2*displayWidth/b.Dx())
+		small := image.NewRGBA(image.Rect(0, 0, 2*displayWidth, h))
+		xdraw.ApproxBiLinear.Scale(small, small.Bounds(), img, b, xdraw.Src, nil)
+		img = small
+	}
+	c.img = img
+	w := min(float32(b.Dx()), displayWidth)
+	c.size = fyne.NewSize(w, w*float32(b.Dy())/float32(b.Dx()))
+	return c
+}
 
 func (c *cachedImage) Inline() bool              { return false }
-func (c *cachedImage) Textual() string           { return "Image " + c.res.Name() }
+func (c *cachedImage) Textual() string           { return "Image " + c.name }
 func (c *cachedImage) Select(_, _ fyne.Position) {}
 func (c *cachedImage) SelectedText() string      { return "" }
 func (c *cachedImage) Unselect()                 {}
 
 func (c *cachedImage) Visual() fyne.CanvasObject {
-	img := canvas.NewImageFromResource(c.res)
-	img.FillMode = canvas.ImageFillContain
-	w, h := float32(480), float32(270)
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(c.res.Content())); err == nil && cfg.Width > 0 {
-		w = min(float32(cfg.Width), 480)
-		h = w * float32(cfg.Height) / float32(cfg.Width)
+	var img *canvas.Image
+	if c.img != nil {
+		img = canvas.NewImageFromImage(c.img)
+	} else {
+		img = canvas.NewImageFromResource(c.res)
 	}
-	img.SetMinSize(fyne.NewSize(w, h))
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(c.size)
 	return img
 }
 
 func (c *cachedImage) Update(o fyne.CanvasObject) {
 	if img, ok := o.(*canvas.Image); ok {
-		img.Resource = c.res
+		img.Image, img.Resource = c.img, c.res
 		img.Refresh()
 	}
 }

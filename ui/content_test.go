@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"bytes"
+	"github.com/kabootar/kabootar/cache"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -30,7 +34,7 @@ func TestBlocks(t *testing.T) {
 func TestRTLParagraphWithLink(t *testing.T) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newTheme(Reading{}))
-	segs := segments(blocks(`<p>خبر <a href="https://news.example/1">گزارش کامل</a> را بخوانید</p><p>English text</p>`), func(string) fyne.Resource { return nil })
+	segs := segments(blocks(`<p>خبر <a href="https://news.example/1">گزارش کامل</a> را بخوانید</p><p>English text</p>`), func(string) *cachedImage { return nil })
 	rt := widget.NewRichText(segs...)
 	w := test.NewTempWindow(t, rt)
 	w.Resize(fyne.NewSize(600, 300))
@@ -81,5 +85,28 @@ func TestReadingTheme(t *testing.T) {
 	}
 	if dark.Size(theme.SizeNamePadding) != theme.DefaultTheme().Size(theme.SizeNamePadding) {
 		t.Error("padding scaled with the text")
+	}
+}
+
+// The reader keeps an image at the size it shows it, never a camera's
+// full-size photo, and shows nothing for an image claiming too many pixels.
+func TestCachedImageAtDisplaySize(t *testing.T) {
+	var big bytes.Buffer
+	png.Encode(&big, image.NewGray(image.Rect(0, 0, 2400, 1200)))
+	c := newCachedImage("big.png", big.Bytes())
+	if c == nil || c.img == nil || c.img.Bounds().Dx() != 2*displayWidth || c.img.Bounds().Dy() != displayWidth {
+		t.Fatalf("kept at %v", c.img.Bounds())
+	}
+	if c.size.Width != displayWidth || c.size.Height != displayWidth/2 {
+		t.Errorf("shown at %v", c.size)
+	}
+	var wide bytes.Buffer
+	png.Encode(&wide, image.NewGray(image.Rect(0, 0, cache.MaxImageSide+1, 1)))
+	if newCachedImage("bomb.png", wide.Bytes()) != nil {
+		t.Error("an image past the pixel bound is shown")
+	}
+	svg := newCachedImage("x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>`))
+	if svg == nil || svg.res == nil {
+		t.Error("an SVG is not kept as a resource")
 	}
 }

@@ -501,18 +501,19 @@ func (w *Window) open(id int64) {
 			return
 		}
 		bs := blocks(a.HTML)
-		images := map[string]fyne.Resource{}
+		// Decoded here, off the Fyne thread, and at the size shown.
+		images := map[string]*cachedImage{}
 		for _, b := range bs {
 			if b.image != "" {
 				if m, err := w.deps.Library.Media(ctx, b.image); err == nil {
-					images[b.image] = fyne.NewStaticResource(b.image, m.Data)
+					images[b.image] = newCachedImage(b.image, m.Data)
 				}
 			}
 		}
 		if !a.Read {
 			w.deps.Library.SetRead(ctx, id, true)
 		}
-		segs := segments(bs, func(u string) fyne.Resource { return images[u] })
+		segs := segments(bs, func(u string) *cachedImage { return images[u] })
 		if len(segs) == 0 {
 			segs = []widget.RichTextSegment{&widget.TextSegment{Text: a.Summary, Style: widget.RichTextStyleParagraph}}
 		}

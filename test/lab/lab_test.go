@@ -389,11 +389,16 @@ func (l *lab) articleCount(data string, extra ...string) int {
 	return len(a.Articles)
 }
 
+// verdictList is each route's verdicts once, in the order first seen.
 func verdictList(r refreshOut) string {
 	var vs []string
+	seen := map[string]bool{}
 	for _, s := range r.Sources {
 		for _, v := range s.Verdicts {
-			vs = append(vs, v.Route+":"+v.Verdict)
+			if k := v.Route + ":" + v.Verdict; !seen[k] {
+				seen[k] = true
+				vs = append(vs, k)
+			}
 		}
 	}
 	return strings.Join(vs, " ")

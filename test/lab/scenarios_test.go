@@ -14,6 +14,9 @@ type reportRow struct {
 	scenario, result, route, first, verdicts string
 }
 
+// shutdownSources is how many sources the many-source shutdown follows.
+const shutdownSources = 60
+
 // channelPosts is how many posts the lab's channel preview shows.
 const channelPosts = 7
 
@@ -221,6 +224,55 @@ func TestLab(t *testing.T) {
 				t.Errorf("cached article unreadable offline: %s", out)
 			}
 		})
+
+	// A shutdown with many sources on several hosts, a SOCKS5 and an HTTP
+	// proxy and DoH configured: it is seen from the first hosts, the rest
+	// are not tried, and the refresh ends within 10 s however many there
+	// are; in auto mode and in strict mode alike.
+	manySources := func(strict bool) func(string) {
+		return func(data string) {
+			var opml strings.Builder
+			opml.WriteString(`<?xml version="1.0"?><opml version="2.0"><body>`)
+			hosts := []string{newsHost, mirrorHost, tgHost, newsIP, mirrorIP, telegramIP}
+			for i := range shutdownSources {
+				fmt.Fprintf(&opml, `<outline text="s%d" xmlUrl="https://%s/feed/%d.xml"/>`, i, hosts[i%len(hosts)], i)
+			}
+			opml.WriteString(`</body></opml>`)
+			path := data + "/many.opml"
+			if err := os.WriteFile(path, []byte(opml.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			l.must(data, "opml", "import", path)
+			set := []string{"transport", "set", "--proxy", "socks5://" + worldIP + ":" + socksPort, "--proxy", "http://" + worldIP + ":" + tinyPort}
+			if strict {
+				set = append(set, "--mode", "proxy")
+			}
+			l.must(data, set...)
+		}
+	}
+	shutdownCheck := func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+		if code != 1 || !r.Offline || len(r.Sources) != shutdownSources {
+			t.Errorf("exit %d, offline %v, %d sources; want 1, offline, %d", code, r.Offline, len(r.Sources), shutdownSources)
+		}
+		if took >= 10*time.Second {
+			t.Errorf("gave up after %v; want under 10 s", took)
+		}
+		for _, s := range r.Sources {
+			if s.OK {
+				t.Errorf("source %d came through a shutdown", s.ID)
+			}
+		}
+		// A shutdown is not each source's failure: none is pushed back.
+		if out := l.must(data, "sources", "list", "--json"); strings.Contains(out, `"last_verdict": "tcp-timeout"`) || strings.Contains(out, `"last_verdict": "proxy-unreachable"`) {
+			t.Errorf("the shutdown was recorded against the sources:\n%.600s", out)
+		}
+	}
+	scenario("shutdown-many", `
+	chain kb_forward { type filter hook forward priority 0; policy drop;
+	}`, nil, manySources(false), shutdownCheck)
+	scenario("shutdown-many-strict", `
+	chain kb_forward { type filter hook forward priority 0; policy drop;
+	}`, nil, manySources(true), shutdownCheck)
 
 	// Only the proxy is reachable, strict mode is on, and every other
 	// packet the client sends is counted: there must be none.
