@@ -37,7 +37,7 @@ const (
 	maxBundleArticleHTML = 2 << 20
 	// An import's batch is stored when it holds this much HTML (or 500
 	// articles), so memory stays bounded however the articles are sized.
-	maxBundleBatchBytes = 16 << 20
+	maxBundleBatchBytes = 8 << 20
 	maxBundleArticles   = 1_000_000
 	maxBundleMedia      = 5 << 20 // one image, as when fetched
 	maxBundleTitle      = 2000

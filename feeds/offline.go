@@ -429,6 +429,11 @@ func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask 
 			return false, "", true, nil
 		}
 		defer release()
+		// Asked again: while this waited for its turn, the host's
+		// images may have been set aside.
+		if pass.setAside(hostOf(u)) {
+			return false, "", true, nil
+		}
 	}
 	ictx, cancel := context.WithTimeout(ctx, cmp.Or(o.ImageTimeout, 20*time.Second))
 	m, ferr := o.image(ictx, u, a.Route)

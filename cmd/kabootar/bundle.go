@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -90,6 +91,10 @@ func (c *cli) bundleImport(ctx context.Context, path string) error {
 		return err
 	}
 	defer store.Close()
+	// A bundle may inflate to gigabytes of articles; they are stored a
+	// batch at a time, and the collector keeps the garbage of each batch
+	// from piling up past the budget.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
 	st, err := importBundle(ctx, store, f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
