@@ -617,10 +617,13 @@ func (w *Window) toggleStar() {
 // openOriginal opens the article's page in the system browser, after
 // saying that the browser does not use Kabootar's routes.
 func (w *Window) openOriginal() {
-	if w.current == nil || w.current.URL == "" {
+	// Only a web page: a cache written before Kabootar kept only http(s)
+	// links may hold javascript: or smb: ones (smb makes Windows send the
+	// user's credentials to the host).
+	if w.current == nil || cache.WebURL(w.current.URL) == "" {
 		return
 	}
-	u, err := url.Parse(w.current.URL)
+	u, err := url.Parse(cache.WebURL(w.current.URL))
 	if err != nil {
 		return
 	}

@@ -448,3 +448,30 @@ func TestScheduledRefresh(t *testing.T) {
 		t.Error("two refreshes ran at once")
 	}
 }
+
+// "Open original" offers only web pages: a javascript: or smb: link kept
+// by an older cache is not handed to the system.
+func TestOpenOriginalOnlyWebPages(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	for _, tt := range []struct {
+		url  string
+		asks bool
+	}{
+		{"https://news.example/1", true},
+		{"javascript:alert(1)", false},
+		{"smb://evil.example/share", false},
+		{"file:///etc/passwd", false},
+	} {
+		w := New(a, Deps{Library: st})
+		locked(w, func() {
+			w.current = &cache.Article{URL: tt.url}
+			w.openOriginal()
+		})
+		if asks := shows(w, "system browser"); asks != tt.asks {
+			t.Errorf("%s: asks to open: %v, want %v", tt.url, asks, tt.asks)
+		}
+		w.Wait()
+	}
+}

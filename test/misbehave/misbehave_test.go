@@ -113,7 +113,7 @@ func (r *reader) run(args ...string) result {
 	// What every command prints: no terminal control sequences, no line
 	// of unbounded length, and memory within the bound.
 	for _, s := range []string{res.stdout, res.stderr} {
-		if strings.ContainsAny(s, "\x1b\x07\x9b") {
+		if strings.ContainsAny(s, "\x1b\x07\u009b") {
 			r.t.Errorf("kabootar %v printed control characters: %q", args, firstLines(s))
 		}
 		for _, l := range strings.Split(s, "\n") {
