@@ -554,6 +554,10 @@ func imageType(r *transport.Response) string {
 	return ""
 }
 
+// Images lists the absolute http(s) image URLs an article's (sanitised)
+// HTML shows, once each.
+func Images(htmlText string) []string { return imagesIn(htmlText) }
+
 // imagesIn lists the absolute http(s) image URLs of sanitised HTML, once
 // each. Only the img tags are tokenised: it runs over every article.
 func imagesIn(content string) []string {

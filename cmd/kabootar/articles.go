@@ -150,6 +150,16 @@ func (c *cli) show(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Images not tried yet (left for the next refresh) have no record.
+	tried := map[string]bool{}
+	for _, m := range media {
+		tried[m.URL] = true
+	}
+	for _, u := range feeds.Images(a.HTML) {
+		if !tried[u] {
+			media = append(media, cache.MediaState{URL: u})
+		}
+	}
 	if len(media) > 0 {
 		fmt.Fprintln(c.stdout)
 		fmt.Fprintln(c.stdout, "Images:")
