@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -40,6 +41,8 @@ type Store struct {
 	token  chan struct{}
 	// stop ends the checkpointer; stopped says it has ended.
 	stop, stopped chan struct{}
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // checkpointEvery is how often the checkpointer copies the write-ahead log
@@ -143,12 +146,16 @@ func checkDir(dir string) error {
 }
 
 // Close closes the store.
+// Closing it again does nothing.
 func (s *Store) Close() error {
-	close(s.stop)
-	<-s.stopped
-	s.writer.Close()
-	// The last connection to close copies the rest of the log.
-	return s.db.Close()
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+		s.writer.Close()
+		// The last connection to close copies the rest of the log.
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
 }
 
 // Path is the cache file's path.

@@ -192,3 +192,16 @@ func TestMigrationKeepsImages(t *testing.T) {
 		t.Error("foreign keys were left off")
 	}
 }
+
+func TestCloseTwice(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
