@@ -133,6 +133,21 @@ func (p *Pass) Wait() (OfflineStats, error) {
 	return p.st, err
 }
 
+// RefreshWithMedia refreshes sources with a pass of off beside it, so that
+// images come while the feeds still arrive: the one sequence the command
+// line and the window both run. The error is the pass's (the cache failed).
+func (r *Refresher) RefreshWithMedia(ctx context.Context, off *Offliner, sources []cache.Source, progress func(Progress)) ([]Result, OfflineStats, error) {
+	pass := off.Start(ctx)
+	results := r.Refresh(ctx, sources, func(p Progress) {
+		pass.Wake()
+		if progress != nil {
+			progress(p)
+		}
+	})
+	st, err := pass.Wait()
+	return results, st, err
+}
+
 // Run works through every article whose media were not yet tried.
 func (o *Offliner) Run(ctx context.Context) (OfflineStats, error) {
 	return o.Start(ctx).Wait()

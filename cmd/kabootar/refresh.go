@@ -80,15 +80,12 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	// What the new articles need offline (images, full text) is fetched
 	// while the feeds still arrive.
 	off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
-	pass := off.Start(ctx)
-	results := ref.Refresh(ctx, sources, func(p feeds.Progress) {
-		pass.Wake()
-		if !*asJSON {
-			// People see each source as it finishes, not all at the end.
-			c.printResult(p.Result)
-		}
-	})
-	media, mediaErr := pass.Wait()
+	var progress func(feeds.Progress)
+	if !*asJSON {
+		// People see each source as it finishes, not all at the end.
+		progress = func(p feeds.Progress) { c.printResult(p.Result) }
+	}
+	results, media, mediaErr := ref.RefreshWithMedia(ctx, off, sources, progress)
 	if mediaErr != nil {
 		c.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}

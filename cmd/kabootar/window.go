@@ -107,14 +107,8 @@ func (c *cli) window(ctx context.Context) error {
 				return nil
 			}
 			off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
-			pass := off.Start(ctx)
-			results := ref.Refresh(ctx, srcs, func(p feeds.Progress) {
-				pass.Wake()
-				if progress != nil {
-					progress(p)
-				}
-			})
-			if _, err := pass.Wait(); err != nil {
+			results, _, err := ref.RefreshWithMedia(ctx, off, srcs, progress)
+			if err != nil {
 				c.log.Warn("storing media for offline reading failed", "err", err)
 			}
 			return results
