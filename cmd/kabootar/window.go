@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"fyne.io/fyne/v2"
 	"io"
 	"strconv"
 	"strings"
@@ -140,6 +141,14 @@ func (c *cli) window(ctx context.Context) error {
 		c.log.Debug("window started", "ms", time.Since(c.began).Milliseconds(), "after_open_ms", time.Since(started).Milliseconds())
 	})
 	w.Start(ctx)
+	// SIGTERM or SIGINT (ctx, from main) ends the window. Fyne's driver
+	// quits on them too, but only once its loop has set that up: a signal
+	// before it was caught by main and ignored, and the process stayed.
+	// fyne.Do waits for the loop, so an early signal is not lost.
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
 	w.Window().ShowAndRun()
 	return nil
 }
