@@ -459,6 +459,24 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	return nil, attempts
 }
 
+// readBody reads an answer's body, up to limit+1 bytes (so that a larger
+// one is seen as such). When the server said how long it is, the body is
+// read into one buffer of that size: io.ReadAll would grow its buffer from
+// 512 bytes, leaving garbage of twice the body for every image and feed.
+func readBody(r io.Reader, limit, size int64) ([]byte, error) {
+	if size <= 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // fewer bytes than it said
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
 // originGone says whether an attempt's answer came from the origin itself
 // (over TLS with its certificate checked, whatever the route) and says the
 // URL does not exist.
@@ -605,7 +623,7 @@ func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Requ
 	if hresp.ContentLength > limit {
 		return fail(VerdictBodyTooLarge, &TooLargeError{Limit: limit})
 	}
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, limit+1))
+	body, err := readBody(hresp.Body, limit, hresp.ContentLength)
 	if err != nil {
 		return fail(classify(err, phaseHTTP), fmt.Errorf("reading the answer: %w", err))
 	}
