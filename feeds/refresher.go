@@ -587,6 +587,10 @@ func (h *hostLimiter) acquire(ctx context.Context, rawURL string) (func(), error
 // none: for the window, which speaks to feeds, not to the transport.
 func VerdictOf(err error) string { return string(transport.VerdictOf(err)) }
 
+// IsProxyRoute says whether a route is a proxy's, for the window, which
+// speaks to feeds, not to the transport.
+func IsProxyRoute(route string) bool { return transport.IsProxyRoute(route) }
+
 // The transport's configuration errors, for the window.
 var (
 	ErrBadProxy = transport.ErrBadProxy

@@ -22,6 +22,14 @@ const (
 	kindHTTP   = "http"
 )
 
+// IsProxyRoute says whether a route's name is a proxy's address
+// (socks5://host:port, http://host:port): the routes that are not
+// Kabootar's own (direct, doh).
+func IsProxyRoute(name string) bool {
+	scheme, _, ok := strings.Cut(name, "://")
+	return ok && (scheme == "socks5" || scheme == "socks5h" || scheme == "http" || scheme == "https")
+}
+
 // RouteDoH is the name of the DNS-over-HTTPS route.
 const RouteDoH = "doh"
 

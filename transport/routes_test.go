@@ -483,3 +483,15 @@ func TestDiagnoseIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestIsProxyRoute(t *testing.T) {
+	for name, want := range map[string]bool{
+		RouteDirect: false, RouteDoH: false, "": false,
+		"socks5://127.0.0.1:9050": true, "http://10.0.0.1:8080": true, "socks5h://[::1]:1080": true,
+		"ftp://x:21": false, "direct://": false,
+	} {
+		if got := IsProxyRoute(name); got != want {
+			t.Errorf("IsProxyRoute(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -70,7 +71,7 @@ func (w *Window) sourceMenu(src cache.Source, at fyne.Position) {
 
 func (w *Window) renameDialog(src cache.Source) {
 	entry := widget.NewEntry()
-	entry.SetText(firstOf(src.Name, src.URL))
+	entry.SetText(cmp.Or(src.Name, src.URL))
 	dialog.ShowForm(lang.L("Rename…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
 		func(ok bool) {
 			name := strings.TrimSpace(entry.Text)
@@ -107,7 +108,7 @@ func (w *Window) mirrorsDialog(src cache.Source) {
 }
 
 func (w *Window) removeDialog(src cache.Source) {
-	dialog.ShowConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": firstOf(src.Name, src.URL)}),
+	dialog.ShowConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": cmp.Or(src.Name, src.URL)}),
 		func(ok bool) {
 			if ok {
 				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RemoveSource(ctx, src.ID) })
@@ -167,7 +168,7 @@ func (w *Window) announce(results []feeds.Result) {
 	for _, r := range results {
 		if r.OK && r.New > 0 && w.notify[r.Source.ID] {
 			total += r.New
-			parts = append(parts, fmt.Sprintf("%s (%d)", firstOf(r.Source.Name, r.Source.URL), r.New))
+			parts = append(parts, fmt.Sprintf("%s (%d)", cmp.Or(r.Source.Name, r.Source.URL), r.New))
 		}
 	}
 	if total > 0 {

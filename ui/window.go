@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -204,7 +205,7 @@ func (w *Window) build() {
 			}
 			s := w.sources[i-1]
 			row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
-			name.SetText(firstOf(s.Name, s.URL))
+			name.SetText(cmp.Or(s.Name, s.URL))
 			name.Alignment = alignFor(name.Text)
 			row.status.Alignment = name.Alignment
 			row.status.SetText(w.sourceStatus(s))
@@ -511,7 +512,10 @@ func (w *Window) open(id int64) {
 			}
 		}
 		if !a.Read {
-			w.deps.Library.SetRead(ctx, id, true)
+			// The article still shows; the reader learns why it stays unread.
+			if err := w.deps.Library.SetRead(ctx, id, true); err != nil {
+				w.do(func() { w.showError(err) })
+			}
 		}
 		segs := segments(bs, func(u string) *cachedImage { return images[u] })
 		if len(segs) == 0 {
@@ -597,7 +601,10 @@ func (w *Window) toggleRead() {
 	a := w.current
 	a.Read = !a.Read
 	w.bg.Go(func() {
-		w.deps.Library.SetRead(context.Background(), a.ID, a.Read)
+		if err := w.deps.Library.SetRead(context.Background(), a.ID, a.Read); err != nil {
+			w.do(func() { a.Read = !a.Read; w.showError(err) })
+			return
+		}
 		w.do(func() { w.reloadArticles(); w.reloadSources() })
 	})
 }
@@ -609,7 +616,10 @@ func (w *Window) toggleStar() {
 	a := w.current
 	a.Starred = !a.Starred
 	w.bg.Go(func() {
-		w.deps.Library.SetStarred(context.Background(), a.ID, a.Starred)
+		if err := w.deps.Library.SetStarred(context.Background(), a.ID, a.Starred); err != nil {
+			w.do(func() { a.Starred = !a.Starred; w.showError(err) })
+			return
+		}
 		w.do(w.articleList.Refresh)
 	})
 }
@@ -771,7 +781,7 @@ func badgeFor(results []feeds.Result, lastOK time.Time) (text, detail string) {
 			continue
 		}
 		ok++
-		if strings.Contains(r.Route, "://") {
+		if feeds.IsProxyRoute(r.Route) {
 			proxy = r.Route
 		}
 		if r.URLUsed != "" && r.URLUsed != r.Source.URL {
@@ -920,7 +930,7 @@ func (w *Window) addSource(input string) {
 func (w *Window) sourceName(id int64) string {
 	for _, s := range w.sources {
 		if s.ID == id {
-			return firstOf(s.Name, s.URL)
+			return cmp.Or(s.Name, s.URL)
 		}
 	}
 	return ""
@@ -940,7 +950,7 @@ func (w *Window) sourceStatus(s cache.Source) string {
 	// How it came, when not directly from its own address: the proxy,
 	// the mirror (or bridge), or both.
 	var via []string
-	if strings.Contains(s.LastRoute, "://") {
+	if feeds.IsProxyRoute(s.LastRoute) {
 		via = append(via, s.LastRoute)
 	}
 	if len(via) > 0 {
@@ -975,13 +985,4 @@ func countText(n int) string {
 		return ""
 	}
 	return fmt.Sprint(n)
-}
-
-func firstOf(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

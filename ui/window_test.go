@@ -475,3 +475,25 @@ func TestOpenOriginalOnlyWebPages(t *testing.T) {
 		w.Wait()
 	}
 }
+
+// failingLibrary is a cache that cannot write: starring says so.
+type failingLibrary struct{ Library }
+
+func (failingLibrary) SetStarred(context.Context, int64, bool) error { return cache.ErrReadOnly }
+
+func TestStarFailureIsShown(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	w := New(a, Deps{Library: failingLibrary{st}})
+	art := &cache.Article{ID: 1}
+	locked(w, func() {
+		w.current = art
+		w.toggleStar()
+	})
+	w.Wait()
+	eventually(t, w, "the error shown", func() bool { return shows(w, "Technical detail") })
+	if art.Starred {
+		t.Error("the star stayed on after the cache refused it")
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -132,7 +133,7 @@ func (c *cli) show(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout, a.Title)
-	meta := []string{firstNonEmpty(src.Name, src.URL), a.Published.Local().Format("2006-01-02 15:04")}
+	meta := []string{cmp.Or(src.Name, src.URL), a.Published.Local().Format("2006-01-02 15:04")}
 	if a.Author != "" {
 		meta = append(meta, a.Author)
 	}
@@ -166,7 +167,7 @@ func (c *cli) show(ctx context.Context, args []string) error {
 		for _, m := range media {
 			state := fmt.Sprintf("saved, %d KB", (m.Size+1023)/1024)
 			if !m.Cached {
-				state = "not saved: " + firstNonEmpty(m.Error, "not fetched yet")
+				state = "not saved: " + cmp.Or(m.Error, "not fetched yet")
 			}
 			fmt.Fprintf(c.stdout, "  %s (%s)\n", m.URL, state)
 		}

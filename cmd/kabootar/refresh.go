@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -159,7 +160,7 @@ func (c *cli) printResult(r feeds.Result) {
 	if errors.Is(r.Err, feeds.ErrOffline) {
 		return // not tried: counted once at the end, not a line each
 	}
-	name := firstNonEmpty(r.Source.Name, r.Source.URL)
+	name := cmp.Or(r.Source.Name, r.Source.URL)
 	switch {
 	case !r.OK:
 		fmt.Fprintf(c.stdout, "✗ %d %s: %v\n", r.Source.ID, name, r.Err)

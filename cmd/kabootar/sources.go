@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -268,7 +269,7 @@ func (c *cli) sourcesRemove(ctx context.Context, args []string) error {
 	if err := store.RemoveSource(ctx, id); err != nil {
 		return notFound(err)
 	}
-	fmt.Fprintf(c.stdout, "Removed %d: %s\n", id, firstNonEmpty(src.Name, src.URL))
+	fmt.Fprintf(c.stdout, "Removed %d: %s\n", id, cmp.Or(src.Name, src.URL))
 	return nil
 }
 
@@ -328,15 +329,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // ago says how long ago t was, for people.
