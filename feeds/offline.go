@@ -371,7 +371,7 @@ func (o *Offliner) article(ctx context.Context, j job, out sink) (st OfflineStat
 		if ctx.Err() != nil {
 			return st, true, nil
 		}
-		host := hostOf(u)
+		host := hostKey(u)
 		if pass != nil && pass.setAside(host) {
 			deferred = true
 			continue
@@ -446,7 +446,7 @@ func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask 
 		defer release()
 		// Asked again: while this waited for its turn, the host's
 		// images may have been set aside.
-		if pass.setAside(hostOf(u)) {
+		if pass.setAside(hostKey(u)) {
 			return false, "", true, nil
 		}
 	}
@@ -464,7 +464,7 @@ func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask 
 	reason = string(transport.VerdictOf(ferr))
 	if timedOut || isTimeout(transport.Verdict(reason)) {
 		if pass != nil {
-			pass.timedOut(hostOf(u))
+			pass.timedOut(hostKey(u))
 		}
 		if reason == "" {
 			reason = string(transport.VerdictHTTPTimeout)
@@ -505,16 +505,9 @@ func (p *Pass) end(u string, ok bool, reason string) {
 	close(c.done)
 }
 
-func hostOf(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Host
-	}
-	return raw
-}
-
 // imagesOf lists the images an article's HTML shows, up to MaxPerPost.
 func (o *Offliner) imagesOf(content string) []string {
-	imgs := imagesIn(content)
+	imgs := Images(content)
 	if limit := o.maxPerPost(); len(imgs) > limit {
 		imgs = imgs[:limit]
 	}
@@ -569,13 +562,10 @@ func imageType(r *transport.Response) string {
 	return ""
 }
 
-// Images lists the absolute http(s) image URLs an article's (sanitised)
-// HTML shows, once each.
-func Images(htmlText string) []string { return imagesIn(htmlText) }
-
-// imagesIn lists the absolute http(s) image URLs of sanitised HTML, once
-// each. Only the img tags are tokenised: it runs over every article.
-func imagesIn(content string) []string {
+// Images lists the absolute http(s) image URLs of an article's sanitised
+// HTML, once each. Only the img tags are tokenised: it runs over every
+// article.
+func Images(content string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for {

@@ -224,7 +224,7 @@ func TestOfflineImagesAreBounded(t *testing.T) {
 	}
 }
 
-func TestImagesIn(t *testing.T) {
+func TestImages(t *testing.T) {
 	tests := []struct {
 		html string
 		want []string
@@ -236,8 +236,8 @@ func TestImagesIn(t *testing.T) {
 		{`<img src="https://a/cut.png`, nil},
 	}
 	for _, tt := range tests {
-		if got := imagesIn(tt.html); fmt.Sprint(got) != fmt.Sprint(tt.want) {
-			t.Errorf("imagesIn(%s) = %v, want %v", tt.html, got, tt.want)
+		if got := Images(tt.html); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Images(%s) = %v, want %v", tt.html, got, tt.want)
 		}
 	}
 }

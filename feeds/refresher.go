@@ -139,6 +139,8 @@ func newOfflineWatch(sources []cache.Source) *offlineWatch {
 	return &offlineWatch{need: min(offlineHosts, len(all)), hosts: map[string]bool{}}
 }
 
+// hostKey is the host (and port) of a URL, or the URL itself when it has
+// none (a bridge source): what per-host limits and rules count by.
 func hostKey(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Host != "" {
 		return u.Host
@@ -566,7 +568,7 @@ func newHostLimiter(per int) *hostLimiter {
 func (h *hostLimiter) acquire(ctx context.Context, rawURL string) (func(), error) {
 	host := rawURL
 	if u, err := url.Parse(rawURL); err == nil {
-		host = u.Host
+		host = u.Host // "" for every bridge source: they share the bridges' hosts
 	}
 	h.mu.Lock()
 	ch, ok := h.slots[host]
