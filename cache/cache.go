@@ -4,6 +4,7 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -41,6 +42,7 @@ type Store struct {
 	token  chan struct{}
 	// stop ends the checkpointer; stopped says it has ended.
 	stop, stopped chan struct{}
+	restartFrames int
 	closeOnce     sync.Once
 	closeErr      error
 }
@@ -52,8 +54,17 @@ type Store struct {
 // nearly half of its time. A passive checkpoint waits for nobody.
 const checkpointEvery = 250 * time.Millisecond
 
-func (s *Store) checkpointer() {
+// restartFrames is the log's length past which the checkpointer makes the
+// next write start it again from the beginning. A log restarts only when
+// no reader is using it, and while a refresh runs there always is one: the
+// log grew to nearly 2 GB in a refresh with images, each write appended
+// to it and the last close copied it all. A restart waits for the readers
+// of the moment (queries of milliseconds) and holds writers meanwhile.
+const restartFrames = 4096
+
+func (s *Store) checkpointer(conn *sql.Conn) {
 	defer close(s.stopped)
+	defer conn.Close()
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
 	for {
@@ -61,12 +72,20 @@ func (s *Store) checkpointer() {
 		case <-tick.C:
 			// An error (a busy database, a full disk) leaves the log to
 			// the next tick, or to the last connection's close.
-			s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			var busy, frames, done int
+			if conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done) == nil && frames > s.restartFrames {
+				conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(RESTART)")
+			}
 		case <-s.stop:
 			return
 		}
 	}
 }
+
+// checkpointBusy is how long the checkpointer waits for the writer, or a
+// restart for the readers of the moment, before it leaves the log to the
+// next tick: while it waits, writers wait on it.
+const checkpointBusy = 50 * time.Millisecond
 
 // FileName is the cache's file inside a data directory.
 const FileName = "kabootar.db"
@@ -80,12 +99,21 @@ const writerCacheKB = 8 << 10
 // that is not a SQLite database is left untouched and reported as
 // ErrNotDatabase.
 func Open(ctx context.Context, path string) (*Store, error) {
-	return open(ctx, path)
+	return open(ctx, path, options{})
 }
 
-func open(ctx context.Context, path string, extraPragmas ...string) (*Store, error) {
+// options are what tests change of an opened store.
+type options struct {
+	pragmas       []string // more, after the store's own
+	restartFrames int      // instead of restartFrames
+}
+
+func open(ctx context.Context, path string, o options) (*Store, error) {
 	if err := checkDir(filepath.Dir(path)); err != nil {
 		return nil, err
+	}
+	if err := createWithPageSize(ctx, path); err != nil {
+		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
 	}
 	q := url.Values{}
 	for _, p := range append([]string{
@@ -93,7 +121,10 @@ func open(ctx context.Context, path string, extraPragmas ...string) (*Store, err
 		"foreign_keys(1)",
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
-	}, extraPragmas...) {
+		// Statement journals (an upsert keeps one) in memory, not in temporary
+		// files written page by page.
+		"temp_store(MEMORY)",
+	}, o.pragmas...) {
 		q.Add("_pragma", p)
 	}
 	// Writers take the lock at BEGIN, so two writers wait on each other
@@ -105,7 +136,7 @@ func open(ctx context.Context, path string, extraPragmas ...string) (*Store, err
 	}
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
-	s := &Store{db: db, path: path, now: time.Now, token: make(chan struct{}, 1)}
+	s := &Store{db: db, path: path, now: time.Now, token: make(chan struct{}, 1), restartFrames: cmp.Or(o.restartFrames, restartFrames)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
@@ -120,9 +151,47 @@ func open(ctx context.Context, path string, extraPragmas ...string) (*Store, err
 		db.Close()
 		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
 	}
+	var ckpt *sql.Conn
+	if ckpt, err = db.Conn(ctx); err == nil {
+		_, err = ckpt.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointBusy.Milliseconds()))
+		if err != nil {
+			ckpt.Close()
+		}
+	}
+	if err != nil {
+		s.writer.Close()
+		db.Close()
+		return nil, fmt.Errorf("open cache %s: %w", path, classify(err))
+	}
 	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
-	go s.checkpointer()
+	go s.checkpointer(ckpt)
 	return s, nil
+}
+
+// pageSize is a new cache's page. An image of a few kilobytes spans two of
+// SQLite's default 4 KB pages and each page is a write of its own to the
+// log and another to the database; in 16 KB pages a refresh with images
+// makes a quarter of the writes. A cache's page size is fixed when its
+// file is made, so older caches keep theirs.
+const pageSize = 16 << 10
+
+// createWithPageSize makes the cache file, when there is none yet, with
+// pageSize: the driver applies its pragmas in alphabetical order, and
+// journal_mode (which writes the first page) comes before page_size.
+func createWithPageSize(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, "PRAGMA journal_mode = WAL")
+	return err
 }
 
 // checkDir says clearly when the data directory cannot hold the cache,

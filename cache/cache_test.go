@@ -125,7 +125,7 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	s.Close()
 
 	// The disk "fills" a few pages past what the cache holds now.
-	s, err = open(ctx, path, "max_page_count("+strconv.Itoa(pages+4)+")")
+	s, err = open(ctx, path, options{pragmas: []string{"max_page_count(" + strconv.Itoa(pages+4) + ")"}})
 	if err != nil {
 		t.Fatal(err)
 	}
