@@ -7,7 +7,7 @@ VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages for the race detector (the ui package's tests drive Fyne's test
 # driver, whose objects are shared with the test goroutine by design).
-CORE_PKGS := ./cache/... ./feeds/... ./transport/... ./cmd/...
+CORE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./internal/localeenv/... ./cmd/...
 # The window changes widgets only through fyne.Do (FyneApp.toml migrations).
 export GOFLAGS := $(GOFLAGS) -tags=migrated_fynedo
 # Fyne reads the locale; C is not one it knows.
@@ -36,7 +36,7 @@ run: deps build
 
 # The packages without a window must build for Windows and macOS too (the
 # window needs cgo and the platform's C toolchain, not here).
-PORTABLE_PKGS := ./cache/... ./feeds/... ./transport/... ./assets/...
+PORTABLE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./assets/...
 
 vet:
 	$(GO) vet ./...
@@ -52,7 +52,7 @@ test: test-deps vet lint
 	$(GO) test -count=1 -race $(CORE_PKGS)
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./cache/ ./feeds/ ./ui/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/cache/ ./internal/feeds/ ./internal/ui/
 	$(GO) run ./bench -kabootar $(BIN)
 
 # The censorship lab (needs root): the real binary behind a censor in

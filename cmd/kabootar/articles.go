@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 type articleJSON struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // articles --json is streamed; what it prints is what one encoding of the

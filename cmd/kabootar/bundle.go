@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // bundle exports and imports saved news: one file to carry to someone

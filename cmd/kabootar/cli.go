@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // Exit codes, the contract of DESIGN.md.

@@ -17,7 +17,7 @@ import (
 )
 
 // fixtures are shared with the feeds package, which they mostly test.
-const fixtures = "../../feeds/testdata"
+const fixtures = "../../internal/feeds/testdata"
 
 // kb runs the command line in-process against one data directory.
 type kb struct {

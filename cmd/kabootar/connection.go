@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/ui"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/ui"
 )
 
 // connection gives the window the connection settings, through the same

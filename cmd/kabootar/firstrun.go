@@ -7,10 +7,10 @@ import (
 	"runtime"
 
 	"github.com/kabootar/kabootar/assets"
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/transport"
-	"github.com/kabootar/kabootar/ui"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
+	"github.com/kabootar/kabootar/internal/ui"
 )
 
 // settingWelcomed is set once the reader has been through the welcome.

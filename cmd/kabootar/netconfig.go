@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Settings that hold the transport's configuration, shared with the window.

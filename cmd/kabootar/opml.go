@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 func (c *cli) opml(ctx context.Context, args []string) error {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Real proxies from Debian's packages, as users run them: microsocks

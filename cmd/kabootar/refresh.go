@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 type verdictJSON struct {

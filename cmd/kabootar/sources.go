@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/kabootar/kabootar/assets"
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func (c *cli) sources(ctx context.Context, args []string) error {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func TestTransportSetShow(t *testing.T) {

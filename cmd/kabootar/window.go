@@ -11,9 +11,9 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/ui"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/ui"
 )
 
 // window opens Kabootar's window over the data directory.

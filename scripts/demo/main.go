@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 func main() {

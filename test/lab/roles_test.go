@@ -108,7 +108,7 @@ func world() {
 	// back to its first post (the site's mirror serves it too).
 	pages := map[string][]byte{}
 	for before, name := range map[string]string{"": "tg-page1.html", "1001": "tg-page0.html", "998": "tg-oldest.html"} {
-		page, err := os.ReadFile("../../feeds/testdata/" + name)
+		page, err := os.ReadFile("../../internal/feeds/testdata/" + name)
 		if err != nil {
 			log.Fatal(err)
 		}

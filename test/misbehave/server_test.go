@@ -104,7 +104,7 @@ func newServer() *server {
 			"items":[{"id":"e1","url":"smb://evil.example/share","title":"\u001b[2J\u001b[31mred title","authors":[{"name":"A\u001b[0mB"}],
 			"content_html":"<p>body \u001b[5m blink</p><script>alert(1)</script>"}]}`)
 	})
-	hostile, err := os.ReadFile("../../feeds/testdata/hostile.xml")
+	hostile, err := os.ReadFile("../../internal/feeds/testdata/hostile.xml")
 	if err != nil {
 		panic(err)
 	}

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"bytes"
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 	"image"
 	"image/png"
 	"strings"

@@ -8,8 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 func TestFriendlyErrors(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // benchFeed is an RSS feed of 50 items, about 100 KB, Persian text with

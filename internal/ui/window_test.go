@@ -14,9 +14,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func testStore(t *testing.T) (*cache.Store, int64) {

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // feedServer serves fixtures and misbehaviours; its handlers can be

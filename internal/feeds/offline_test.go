@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 func pngBytes(t *testing.T) []byte {

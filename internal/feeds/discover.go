@@ -11,7 +11,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // feedTypes are the link types of feeds a page may announce.

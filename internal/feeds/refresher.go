@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Fetcher is what the refresher needs of the transport.

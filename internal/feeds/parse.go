@@ -18,7 +18,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html/charset"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // ErrNotFeed is a body that is not a feed Kabootar can read.

@@ -14,8 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // sourceRow is a row of the sources list: a name, its status and an

@@ -12,8 +12,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Telegram public channels are read from their web preview,

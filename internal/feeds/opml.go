@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/net/html/charset"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // MaxOPMLBytes caps an OPML file; a subscription list is never this large.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/transport"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func TestDiscover(t *testing.T) {

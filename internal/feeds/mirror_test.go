@@ -3,7 +3,7 @@ package feeds
 import (
 	"testing"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 func TestMirrorURL(t *testing.T) {

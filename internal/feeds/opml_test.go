@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 func TestOPMLRoundTrip(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kabootar/kabootar/cache"
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // Starter is one of the sources offered to a new reader (assets/starter.json).

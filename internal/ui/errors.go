@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // friendly says what went wrong in the reader's language and in plain

@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
-	"github.com/kabootar/kabootar/cache"
-	"github.com/kabootar/kabootar/feeds"
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // Library is what the window reads from (and marks in) the cache.
