@@ -46,11 +46,12 @@ func (c *cli) articles(ctx context.Context, args []string) error {
 	if *limit <= 0 || *limit > 100000 {
 		return usagef("--limit must be between 1 and 100000")
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer a.Close()
+	store := a.Store()
 	if *source != 0 {
 		if _, err := store.Source(ctx, *source); err != nil {
 			return notFound(err)
@@ -119,11 +120,12 @@ func (c *cli) streamArticlesJSON(ctx context.Context, store *cache.Store, q cach
 }
 
 func (c *cli) show(ctx context.Context, args []string) error {
-	id, store, err := c.oneID(ctx, "show", "one article ID", args)
+	id, k, err := c.oneID(ctx, "show", "one article ID", args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer k.Close()
+	store := k.Store()
 	a, err := store.Article(ctx, id)
 	if err != nil {
 		return notFound(err)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kabootar/kabootar/internal/cache"
-	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // bundle exports and imports saved news: one file to carry to someone
@@ -54,12 +53,16 @@ func (c *cli) bundle(ctx context.Context, args []string) error {
 // bundleExport writes the bundle through writeFile: a failed export never
 // leaves half a bundle under the name.
 func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOptions) error {
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	st, err := exportBundle(ctx, store, path, opt)
+	defer a.Close()
+	var st cache.BundleStats
+	err = writeFile(path, func(w io.Writer) (err error) {
+		st, err = a.ExportBundle(ctx, w, opt)
+		return err
+	})
 	if errors.Is(err, cache.ErrNotFound) {
 		return usagef("%v: see kabootar sources list", err)
 	}
@@ -71,67 +74,26 @@ func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOpt
 	return nil
 }
 
-func exportBundle(ctx context.Context, store *cache.Store, path string, opt cache.BundleOptions) (cache.BundleStats, error) {
-	var st cache.BundleStats
-	err := writeFile(path, func(w io.Writer) (err error) {
-		st, err = store.ExportBundle(ctx, w, opt)
-		return err
-	})
-	return st, err
-}
-
 func (c *cli) bundleImport(ctx context.Context, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return usagef("cannot read %s: %v", path, err)
 	}
 	defer f.Close()
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer a.Close()
 	// A bundle may inflate to gigabytes of articles; they are stored a
 	// batch at a time, and the collector keeps the garbage of each batch
 	// from piling up past the budget.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
-	st, err := importBundle(ctx, store, f)
+	st, err := a.ImportBundle(ctx, f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	fmt.Fprintf(c.stdout, "Imported %d articles (%d were here already) and %d images; %d new sources of %d.\n",
 		st.Articles, st.Existing, st.Media, st.Sources, st.SourcesSeen)
 	return nil
-}
-
-// importBundle reads a bundle from r: a file as it is, anything else (the
-// window's file picker) through a temporary file, since a zip is read from
-// its end.
-func importBundle(ctx context.Context, store *cache.Store, r io.Reader) (cache.BundleStats, error) {
-	f, ok := r.(*os.File)
-	if !ok {
-		tmp, err := os.CreateTemp("", "kabootar-import-*")
-		if err != nil {
-			return cache.BundleStats{}, err
-		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		if _, err := io.Copy(tmp, r); err != nil {
-			return cache.BundleStats{}, fmt.Errorf("reading the file: %w", err)
-		}
-		f = tmp
-	}
-	info, err := f.Stat()
-	if err != nil {
-		return cache.BundleStats{}, err
-	}
-	st, err := store.ImportBundle(ctx, f, info.Size(), feeds.NewParser().Clean)
-	if err != nil {
-		return st, err
-	}
-	// Images beyond the budget go, least recently read first.
-	if _, err := store.EnforceMediaBudget(ctx); err != nil {
-		return st, err
-	}
-	return st, nil
 }

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // Exit codes, the contract of DESIGN.md.
@@ -120,7 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 // the data directory or the cache file cannot be used.
 func isConfigError(err error) bool {
 	return errors.Is(err, cache.ErrNotDatabase) || errors.Is(err, cache.ErrReadOnly) ||
-		errors.Is(err, cache.ErrTooNew) || errors.Is(err, errDataDir) || errors.Is(err, errSettings)
+		errors.Is(err, cache.ErrTooNew) || errors.Is(err, app.ErrDataDir) || errors.Is(err, app.ErrSettings) ||
+		errors.Is(err, feeds.ErrNoBridge)
 }
 
 func (c *cli) dispatch(ctx context.Context, args []string) error {

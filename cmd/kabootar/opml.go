@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/kabootar/kabootar/internal/feeds"
 )
@@ -32,21 +32,20 @@ func (c *cli) opmlImport(ctx context.Context, path string) error {
 		return usagef("cannot read %s: %v", path, err)
 	}
 	defer f.Close()
-	srcs, err := feeds.ReadOPML(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w; nothing was imported", path, err)
-	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	added, err := store.AddSources(ctx, srcs)
+	defer a.Close()
+	added, listed, err := a.ImportOPML(ctx, f)
+	if errors.Is(err, feeds.ErrBadOPML) {
+		return fmt.Errorf("%s: %w; nothing was imported", path, err)
+	}
 	if err != nil {
 		return fmt.Errorf("importing %s: %w; nothing was imported", path, err)
 	}
 	fmt.Fprintf(c.stdout, "Imported %d sources", added)
-	if skipped := len(srcs) - added; skipped > 0 {
+	if skipped := listed - added; skipped > 0 {
 		fmt.Fprintf(c.stdout, " (%d already followed)", skipped)
 	}
 	fmt.Fprintln(c.stdout, ". Run 'kabootar refresh' to fetch them.")
@@ -56,22 +55,20 @@ func (c *cli) opmlImport(ctx context.Context, path string) error {
 // opmlExport writes the sources to path ("-" for stdout), through a
 // temporary file, so that a failed export leaves an older file whole.
 func (c *cli) opmlExport(ctx context.Context, path string) error {
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	srcs, err := store.Sources(ctx)
-	if err != nil {
-		return err
-	}
+	defer a.Close()
 	if path == "-" {
-		return feeds.WriteOPML(c.stdout, srcs, time.Now())
-	}
-	if err := writeFile(path, func(w io.Writer) error { return feeds.WriteOPML(w, srcs, time.Now()) }); err != nil {
+		_, err := a.ExportOPML(ctx, c.stdout)
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Exported %d sources to %s\n", len(srcs), path)
+	n := 0
+	if err := writeFile(path, func(w io.Writer) (err error) { n, err = a.ExportOPML(ctx, w); return err }); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Exported %d sources to %s\n", n, path)
 	return nil
 }
 

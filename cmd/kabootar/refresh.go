@@ -50,45 +50,29 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	if err := needArgs("refresh", rest, 0, "no arguments"); err != nil {
 		return err
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	sources, err := store.Sources(ctx)
-	if err != nil {
-		return err
-	}
-	if len(sources) == 0 && !*asJSON {
-		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
-		return nil
-	}
-	client, err := c.client(ctx, store)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
+	defer a.Close()
 	// A refresh of many feeds allocates a lot of short-lived memory while
 	// parsing; collecting it a quarter as often saves a fifth of the CPU.
 	// The memory limit keeps the peak within the 100 MB budget regardless.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
-
-	ref, err := c.refresher(ctx, store, client)
-	if err != nil {
-		return err
-	}
-	// What the new articles need offline (images, full text) is fetched
-	// while the feeds still arrive.
-	off := &feeds.Offliner{Fetcher: client, Store: store, Parser: ref.Parser, Log: c.log}
 	var progress func(feeds.Progress)
 	if !*asJSON {
 		// People see each source as it finishes, not all at the end.
 		progress = func(p feeds.Progress) { c.printResult(p.Result) }
 	}
-	results, media, mediaErr := ref.RefreshWithMedia(ctx, off, sources, progress)
-	if mediaErr != nil {
-		c.log.Warn("storing media for offline reading failed", "err", mediaErr)
+	rep, err := a.Refresh(ctx, progress)
+	if err != nil {
+		return err
+	}
+	results, media, offline := rep.Results, rep.Media, rep.Offline
+	if len(results) == 0 && !*asJSON {
+		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
+		return nil
 	}
 
 	failed, fresh, untried := 0, 0, 0
@@ -109,7 +93,6 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		fresh += r.New
 		out.Sources = append(out.Sources, toRefreshJSON(r))
 	}
-	offline := feeds.Offline(results)
 	out.Offline = offline
 	out.Media = mediaJSON{Articles: media.Articles, Images: media.Images, Failed: media.Failed, FullText: media.FullText, Evicted: media.Evicted}
 	if *asJSON {

@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/kabootar/kabootar/assets"
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
-	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func (c *cli) sources(ctx context.Context, args []string) error {
@@ -59,90 +57,33 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 	if err := needArgs("sources add", rest, 1, "one URL"); err != nil {
 		return err
 	}
-	input := strings.TrimSpace(rest[0])
-	kind := cache.KindFeed
-	channel, isChannel := feeds.ParseChannel(input)
-	bridgeKind, account, isBridge := parseBridgeSource(input)
+	a, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	added, err := a.AddSource(ctx, rest[0], app.AddOptions{Name: *name, Mirrors: mirrors, FullText: *fullText})
+	var ie *app.InputError
 	switch {
-	case isChannel:
-		kind = cache.KindTelegram
-	case isBridge:
-		kind = cache.KindBridge
-		if !bridgeAccount.MatchString(account) {
-			return usagef("%q: %q is not an account name", input, account)
-		}
-	case strings.HasPrefix(input, "@") || strings.Contains(input, "t.me/"):
-		return usagef("%q is not a Telegram channel: a public channel is @name (5 to 32 letters, digits or _)", input)
-	default:
-		if _, err := feeds.NormalizeURL(input); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	var ms []string
-	for _, m := range mirrors {
-		u, err := feeds.NormalizeURL(m)
-		if err != nil {
-			return usagef("--mirror: %v", err)
-		}
-		ms = append(ms, u)
-	}
-
-	store, err := c.openStore(ctx)
-	if err != nil {
+	case errors.As(err, &ie):
+		return usagef("%w", err)
+	case errors.Is(err, app.ErrAlreadyFollowed):
+		return &failedError{"kabootar: " + err.Error()}
+	case err != nil:
 		return err
 	}
-	defer store.Close()
-	client, err := c.client(ctx, store)
-	if err != nil {
-		return err
+	fmt.Fprintf(c.stdout, "Added %d: %s\n", added.Source.ID, cmp.Or(added.Source.Name, added.Source.URL))
+	if added.FeedURL != "" {
+		fmt.Fprintf(c.stdout, "  feed: %s\n", added.FeedURL)
 	}
-	defer client.Close()
-
-	var found feeds.Found
-	switch kind {
-	case cache.KindTelegram:
-		found, err = feeds.NewParser().FindChannel(ctx, client, c.telegramHost(), channel, ms)
-	case cache.KindBridge:
-		found = feeds.Found{URL: bridgeKind + ":" + account}
-		if _, err = c.expandBridge(ctx, store, found.URL); err != nil {
-			return err
-		}
-	default:
-		found, err = feeds.NewParser().Find(ctx, client, input)
-	}
-	if err != nil {
-		return fmt.Errorf("nothing added: %w", err)
-	}
-	src := cache.Source{Kind: kind, URL: found.URL, Name: *name, SiteURL: found.SiteURL, Mirrors: ms, FullText: *fullText}
-	if src.Name == "" {
-		src.Name = found.Title
-	}
-	if src.Name == "" && kind == cache.KindBridge {
-		src.Name = found.URL
-	}
-	id, err := store.AddSource(ctx, src)
-	if errors.Is(err, cache.ErrExists) {
-		return &failedError{fmt.Sprintf("kabootar: %s is already followed", found.URL)}
-	}
-	if err != nil {
-		return err
-	}
-	label := src.Name
-	if label == "" {
-		label = found.URL
-	}
-	fmt.Fprintf(c.stdout, "Added %d: %s\n", id, label)
-	if found.URL != strings.TrimSpace(input) && kind == cache.KindFeed {
-		fmt.Fprintf(c.stdout, "  feed: %s\n", found.URL)
-	}
-	if found.Unreachable != nil {
+	var ue *app.UnreachableError
+	if errors.As(added.Unreachable, &ue) {
 		advice := "If a censor blocks it, add a mirror (--mirror) or a proxy (kabootar transport set --proxy)."
-		switch transport.VerdictOf(found.Unreachable) {
-		case transport.VerdictProxyAuth, transport.VerdictProxyUnreachable:
+		if ue.Proxy {
 			advice = "Check your proxy: kabootar transport show."
 		}
-		return &failedError{fmt.Sprintf("kabootar: could not reach it now (%v);\n"+
-			"  it was added as typed and will be tried on every refresh. %s", found.Unreachable, advice)}
+		return &failedError{fmt.Sprintf("kabootar: %v;\n"+
+			"  it was added as typed and will be tried on every refresh. %s", ue, advice)}
 	}
 	return nil
 }
@@ -150,28 +91,21 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) error {
 // addStarters adds the starter sources of a language, as the first run
 // does, without asking the network: the list says what each source is.
 func (c *cli) addStarters(ctx context.Context, language string) error {
-	if !slices.Contains(feeds.StarterLanguages, language) {
-		return usagef("--starter: %q is not one of %s", language, strings.Join(feeds.StarterLanguages, ", "))
-	}
-	list, err := feeds.ReadStarters(assets.Starter)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	var srcs []cache.Source
-	for _, s := range feeds.StartersFor(list, language) {
-		srcs = append(srcs, s.Source())
+	defer a.Close()
+	added, listed, err := a.AddStarterLanguage(ctx, language)
+	var ie *app.InputError
+	if errors.As(err, &ie) {
+		return usagef("%w", err)
 	}
-	store, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	added, err := store.AddSources(ctx, srcs)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Added %d starter sources (%s)", added, language)
-	if n := len(srcs) - added; n > 0 {
+	if n := listed - added; n > 0 {
 		fmt.Fprintf(c.stdout, "; %d were already followed", n)
 	}
 	fmt.Fprintln(c.stdout, ". Fetch them with: kabootar refresh")
@@ -203,12 +137,12 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 	if err := needArgs("sources list", rest, 0, "no arguments"); err != nil {
 		return err
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	list, err := store.Sources(ctx)
+	defer a.Close()
+	list, err := a.Store().Sources(ctx)
 	if err != nil {
 		return err
 	}
@@ -257,11 +191,12 @@ func (c *cli) sourcesList(ctx context.Context, args []string) error {
 }
 
 func (c *cli) sourcesRemove(ctx context.Context, args []string) error {
-	id, store, err := c.oneID(ctx, "sources remove", "one source ID", args)
+	id, a, err := c.oneID(ctx, "sources remove", "one source ID", args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer a.Close()
+	store := a.Store()
 	src, err := store.Source(ctx, id)
 	if err != nil {
 		return notFound(err)
@@ -284,7 +219,7 @@ func notFound(err error) error {
 
 // oneID reads the arguments of a command that takes one ID, and opens the
 // store for it.
-func (c *cli) oneID(ctx context.Context, name, what string, args []string) (int64, *cache.Store, error) {
+func (c *cli) oneID(ctx context.Context, name, what string, args []string) (int64, *app.App, error) {
 	fs := c.flags(name)
 	rest, err := parseInterleaved(fs, args, false)
 	if err != nil {
@@ -297,8 +232,8 @@ func (c *cli) oneID(ctx context.Context, name, what string, args []string) (int6
 	if err != nil {
 		return 0, nil, err
 	}
-	store, err := c.openStore(ctx)
-	return id, store, err
+	a, err := c.open(ctx)
+	return id, a, err
 }
 
 func parseID(s string) (int64, error) {

@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/kabootar/kabootar/internal/app"
 	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
 	"github.com/kabootar/kabootar/internal/transport"
 )
@@ -44,27 +44,23 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 {
 		return usagef("transport set needs --mode, --proxy, --doh or --trust")
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	ns, err := loadNetSettings(ctx, store)
-	if err != nil {
-		ns = netSettings{Mode: transport.ModeAuto} // replaced below: set is how a bad setting is fixed
+	defer a.Close()
+	// A bad stored key is left at its default: set is how it is fixed.
+	n, err := app.LoadNetwork(ctx, a.Store())
+	if err != nil && !errors.Is(err, app.ErrSettings) {
+		return err
 	}
-	updates := map[string]string{}
 	if *mode != "" {
-		m, err := transport.ParseMode(*mode)
-		if err != nil {
+		if n.Mode, err = transport.ParseMode(*mode); err != nil {
 			return usagef("--mode: %w", err)
 		}
-		ns.Mode = m
-		updates[settingMode] = string(m)
 	}
 	if len(proxies) > 0 {
-		ns.Proxies = nil
-		var urls []string
+		n.Proxies = nil
 		for _, p := range proxies {
 			if p == "off" || p == "none" {
 				continue
@@ -73,31 +69,27 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			if err != nil {
 				return usagef("--proxy: %w", err)
 			}
-			ns.Proxies = append(ns.Proxies, px)
-			urls = append(urls, px.URL())
+			n.Proxies = append(n.Proxies, px)
 		}
-		updates[settingProxies] = mustJSON(nonNil(urls))
 	}
 	if len(dohs) > 0 {
+		n.DoH, n.DoHOff = nil, false
 		switch {
 		case len(dohs) == 1 && dohs[0] == "off":
-			updates[settingDoH] = "off"
+			n.DoHOff = true
 		case len(dohs) == 1 && dohs[0] == "default":
-			updates[settingDoH] = mustJSON([]string{})
 		default:
-			var list []string
 			for _, d := range dohs {
 				s, err := transport.ParseDoH(d)
 				if err != nil {
 					return usagef("--doh: %w", err)
 				}
-				list = append(list, s.String())
+				n.DoH = append(n.DoH, s)
 			}
-			updates[settingDoH] = mustJSON(list)
 		}
 	}
 	if len(trusted) > 0 {
-		var list []string
+		n.Trusted = nil
 		for _, t := range trusted {
 			if t == "off" {
 				continue
@@ -106,40 +98,16 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			if err != nil {
 				return usagef("--trust: %q is not a range such as 10.66.0.0/16", t)
 			}
-			list = append(list, p.Masked().String())
-		}
-		updates[settingTrusted] = mustJSON(nonNil(list))
-	}
-	if ns.Mode == transport.ModeProxy {
-		if len(ns.Proxies) == 0 {
-			return usagef("strict mode (--mode proxy) needs a proxy: add --proxy socks5://127.0.0.1:9050 (Tor), or the port of your Psiphon, V2Ray or ssh -D")
-		}
-		for _, p := range ns.Proxies {
-			if h := hostOnly(p.Addr()); h != "localhost" {
-				if _, err := netip.ParseAddr(h); err != nil {
-					return usagef("in strict mode a proxy is given by its IP address (or localhost), so that no name is looked up outside it: %s", p)
-				}
-			}
+			n.Trusted = append(n.Trusted, p.Masked())
 		}
 	}
-	for k, v := range updates {
-		if err := store.SetSetting(ctx, k, v); err != nil {
-			return err
-		}
+	if err := n.Validate(); err != nil {
+		return usagef("%w", err)
 	}
-	return c.printTransport(ctx, store, false)
-}
-
-func hostOnly(addr string) string {
-	if i := strings.LastIndex(addr, ":"); i >= 0 {
-		return strings.Trim(addr[:i], "[]")
+	if err := n.Save(ctx, a.Store()); err != nil {
+		return err
 	}
-	return addr
-}
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	return c.printTransport(ctx, a, false)
 }
 
 func (c *cli) transportShow(ctx context.Context, args []string) error {
@@ -152,12 +120,12 @@ func (c *cli) transportShow(ctx context.Context, args []string) error {
 	if err := needArgs("transport show", rest, 0, "no arguments"); err != nil {
 		return err
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	return c.printTransport(ctx, store, *asJSON)
+	defer a.Close()
+	return c.printTransport(ctx, a, *asJSON)
 }
 
 type transportJSON struct {
@@ -172,12 +140,11 @@ type transportJSON struct {
 
 // printTransport shows the configuration, passwords as ***, and the routes
 // it gives now (a local Tor included, when one answers).
-func (c *cli) printTransport(ctx context.Context, store *cache.Store, asJSON bool) error {
-	ns, err := loadNetSettings(ctx, store)
+func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error {
+	cfg, err := a.Config(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errSettings, err)
+		return err
 	}
-	cfg := c.config(ns)
 	client := transport.New(transport.Options{Config: cfg, Logger: c.log})
 	defer client.Close()
 	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
@@ -261,25 +228,23 @@ func (c *cli) diagnose(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	store, err := c.openStore(ctx)
+	a, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	client, err := c.client(ctx, store)
+	defer a.Close()
+	ds, err := a.Diagnose(ctx, u)
 	if err != nil {
 		return err
 	}
-	defer client.Close()
-	ds := client.Diagnose(ctx, u)
 	out := struct {
 		URL    string          `json:"url"`
 		At     string          `json:"at"`
 		Mode   string          `json:"mode"`
 		Routes []diagnosisJSON `json:"routes"`
 	}{URL: u, At: time.Now().UTC().Format(time.RFC3339), Routes: []diagnosisJSON{}}
-	if ns, err := loadNetSettings(ctx, store); err == nil {
-		out.Mode = string(ns.Mode)
+	if cfg, err := a.Config(ctx); err == nil {
+		out.Mode = string(cfg.Mode)
 	}
 	ok := false
 	for _, d := range ds {

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/kabootar/kabootar/internal/cache"
-	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func TestTransportSetShow(t *testing.T) {
@@ -101,109 +99,6 @@ func TestDiagnose(t *testing.T) {
 	}
 }
 
-// TestWindowConnectionSettings: the window's settings go through transport
-// set, keep a password shown as ***, and refuse what transport set refuses.
-func TestWindowConnectionSettings(t *testing.T) {
-	k := newKB(t)
-	k.must(0, "transport", "set", "--proxy", "socks5://reader:hunter2@127.0.0.1:9050")
-	c, st := k.open(t)
-	ctx := context.Background()
-	cn := connection{c: c, store: st}
-	conn, err := cn.Connection(ctx)
-	if err != nil || conn.Mode != "auto" || len(conn.Proxies) != 1 || conn.Proxies[0] != "socks5://reader:***@127.0.0.1:9050" || conn.DoH {
-		t.Fatalf("connection: %+v, %v", conn, err)
-	}
-	conn.Mode = "proxy"
-	conn.DoH, conn.Resolvers, conn.Bridges = true, []string{"https://127.0.0.1:8443/dns-query"}, []string{"https://rsshub.example/"}
-	if err := cn.SetConnection(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := cn.Connection(ctx); len(again.Resolvers) != 1 || again.Resolvers[0] != "https://127.0.0.1:8443/dns-query" ||
-		len(again.Bridges) != 1 || again.Bridges[0] != "https://rsshub.example" {
-		t.Errorf("resolvers and bridges: %+v", again)
-	}
-	ns, _ := loadNetSettings(ctx, st)
-	if ns.Mode != "proxy" || ns.Proxies[0].URL() != "socks5://reader:hunter2@127.0.0.1:9050" {
-		t.Errorf("saved: %v %v (the password must be kept)", ns.Mode, ns.Proxies)
-	}
-	conn.Proxies = nil // strict mode without a proxy
-	if err := cn.SetConnection(ctx, conn); err == nil || !strings.Contains(err.Error(), "needs a proxy") {
-		t.Errorf("strict without proxy: %v", err)
-	}
-	if _, err := cn.TestConnection(ctx, ""); err == nil {
-		t.Error("a test with no source to try passed")
-	}
-	// Refusals keep their type, for the window to say them in the reader's
-	// language.
-	conn.Mode = "auto"
-	conn.Proxies = []string{"socks5://127.0.0.1:notaport"}
-	if err := cn.SetConnection(ctx, conn); !errors.Is(err, transport.ErrBadProxy) {
-		t.Errorf("bad proxy: %v", err)
-	}
-	conn.Proxies, conn.Resolvers = nil, []string{"ftp://dns.example"}
-	if err := cn.SetConnection(ctx, conn); !errors.Is(err, transport.ErrBadDoH) {
-		t.Errorf("bad resolver: %v", err)
-	}
-}
-
-func TestReadingSettings(t *testing.T) {
-	k := newKB(t)
-	_, st := k.open(t)
-	ctx := context.Background()
-	if r, err := loadReading(ctx, st); err != nil || r.Theme != "system" || r.Scale != 1 {
-		t.Errorf("defaults: %+v %v", r, err)
-	}
-	st.SetSetting(ctx, settingTheme, "dark")
-	st.SetSetting(ctx, settingTextScale, "1.30")
-	st.SetSetting(ctx, settingLanguage, "fa")
-	if r, _ := loadReading(ctx, st); r.Theme != "dark" || r.Scale != 1.3 || r.Language != "fa" {
-		t.Errorf("stored: %+v", r)
-	}
-	st.SetSetting(ctx, settingTheme, "purple")
-	st.SetSetting(ctx, settingTextScale, "huge")
-	if r, _ := loadReading(ctx, st); r.Theme != "system" || r.Scale != 1 {
-		t.Errorf("bad values not ignored: %+v", r)
-	}
-}
-
-func TestStorageSettings(t *testing.T) {
-	k := newKB(t)
-	_, st := k.open(t)
-	ctx := context.Background()
-	s := storage{store: st}
-	got, err := s.Storage(ctx)
-	if err != nil || got.RetentionDays != 90 || got.PerSource != 500 || got.MediaMB != 500 || got.RefreshMinutes != 30 ||
-		got.Size == 0 || !strings.HasSuffix(got.Path, "kabootar.db") {
-		t.Fatalf("defaults: %+v %v", got, err)
-	}
-	got.RetentionDays, got.PerSource, got.MediaMB, got.RefreshMinutes = 30, 100, 50, 0
-	if err := s.SetStorage(ctx, got); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := s.Storage(ctx); again.RetentionDays != 30 || again.PerSource != 100 || again.MediaMB != 50 || again.RefreshMinutes != 0 {
-		t.Errorf("after set: %+v", again)
-	}
-}
-
-func TestNotifySettings(t *testing.T) {
-	k := newKB(t)
-	_, st := k.open(t)
-	ctx := context.Background()
-	n := notifySettings{store: st}
-	if m, err := n.NotifySources(ctx); err != nil || len(m) != 0 {
-		t.Fatalf("by default none: %v %v", m, err)
-	}
-	n.SetNotify(ctx, 3, true)
-	n.SetNotify(ctx, 7, true)
-	n.SetNotify(ctx, 3, false)
-	if m, _ := n.NotifySources(ctx); len(m) != 1 || !m[7] {
-		t.Errorf("after changes: %v", m)
-	}
-	if v, _, _ := st.Setting(ctx, settingNotify); v != "[7]" {
-		t.Errorf("stored %q", v)
-	}
-}
-
 // open is a cli on the test's data directory and its store, closed when
 // the test ends: what the window's settings work on.
 func (k *kb) open(t *testing.T) (*cli, *cache.Store) {
@@ -215,10 +110,10 @@ func (k *kb) open(t *testing.T) (*cli, *cache.Store) {
 		return ""
 	}}
 	c.setupLog()
-	st, err := c.openStore(context.Background())
+	a, err := c.open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return c, st
+	t.Cleanup(func() { a.Close() })
+	return c, a.Store()
 }

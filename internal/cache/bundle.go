@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -263,13 +262,18 @@ func (s *Store) storedMedia(ctx context.Context, articleID int64, media map[stri
 // fetched article's would be (the feeds package's sanitiser).
 type Clean func(html string) (safe, text string)
 
-var bridgeURL = regexp.MustCompile(`^(instagram|x|telegram):[A-Za-z0-9_.]{1,64}$`)
+// ImportRules are what a bundle's contents must obey that the cache does
+// not decide: the sanitiser, and what a bridge source is (feeds has both).
+type ImportRules struct {
+	Clean    Clean
+	IsBridge func(source string) bool
+}
 
 // ImportBundle adds a bundle's sources and articles: a source already
 // followed (same URL) takes the articles it lacks; an article already
 // here is left as it is. The whole bundle is read and checked before
 // anything is written, so a bad file changes nothing.
-func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, clean Clean) (BundleStats, error) {
+func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rules ImportRules) (BundleStats, error) {
 	var st BundleStats
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -291,7 +295,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 	}
 	keys := map[int]bundleSource{}
 	for _, src := range man.Sources {
-		if err := checkBundleSource(src); err != nil {
+		if err := checkBundleSource(src, rules.IsBridge); err != nil {
 			return st, fmt.Errorf("%w: source %q: %v", ErrBadBundle, src.Name, err)
 		}
 		if _, dup := keys[src.Key]; dup {
@@ -425,7 +429,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, cle
 			st.Existing++
 			return nil
 		}
-		safe, text := clean(a.HTML)
+		safe, text := rules.Clean(a.HTML)
 		batchBytes += len(safe) + len(text)
 		dir := "ltr"
 		if a.Dir == "rtl" {
@@ -509,7 +513,7 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 	return n, size, nil
 }
 
-func checkBundleSource(src bundleSource) error {
+func checkBundleSource(src bundleSource, isBridge func(string) bool) error {
 	if len(src.Name) > maxBundleName {
 		return errors.New("its name is too long")
 	}
@@ -520,7 +524,7 @@ func checkBundleSource(src bundleSource) error {
 			return fmt.Errorf("%q is not a web address", src.URL)
 		}
 	case KindBridge:
-		if !bridgeURL.MatchString(src.URL) {
+		if !isBridge(src.URL) {
 			return fmt.Errorf("%q is not an account", src.URL)
 		}
 	default:

@@ -10,10 +10,16 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
+
+// rulesTest stands in for the feeds package's rules.
+var rulesTest = ImportRules{Clean: cleanTest, IsBridge: func(s string) bool {
+	return regexp.MustCompile(`^(instagram|x|telegram):[A-Za-z0-9_.]{1,64}$`).MatchString(s)
+}}
 
 // cleanTest stands in for the feeds sanitiser: it drops scripts.
 func cleanTest(html string) (string, string) {
@@ -79,7 +85,7 @@ func TestBundleRoundTrip(t *testing.T) {
 	}
 
 	to := openTest(t)
-	got, err := to.ImportBundle(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), cleanTest)
+	got, err := to.ImportBundle(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), rulesTest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func TestBundleRoundTrip(t *testing.T) {
 	}
 
 	// Again: nothing new, nothing changed.
-	again, err := to.ImportBundle(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), cleanTest)
+	again, err := to.ImportBundle(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), rulesTest)
 	if err != nil || again.Articles != 0 || again.Existing != 3 || again.Sources != 0 {
 		t.Errorf("second import %+v, %v", again, err)
 	}
@@ -133,7 +139,7 @@ func TestBundleKeepsWhatIsHere(t *testing.T) {
 	b := makeBundle(t, bundleManifest{Format: bundleFormat, Version: 1, Sources: []bundleSource{{Key: 7, Kind: KindFeed, URL: "https://news.example/feed", Name: "News"}}},
 		`{"source":7,"guid":"n1","title":"A false story","html":"<p>false</p>","published":1}`+"\n"+
 			`{"source":7,"guid":"n2","title":"New <script>x</script>","html":"<p>new</p><script>alert(1)</script>","published":1}`, nil)
-	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), cleanTest)
+	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), rulesTest)
 	if err != nil || st.Articles != 1 || st.Existing != 1 || st.Sources != 0 {
 		t.Fatalf("%+v %v", st, err)
 	}
@@ -215,7 +221,7 @@ func TestBundleHostile(t *testing.T) {
 			s := openTest(t)
 			id := addFeed(t, s, "https://kept.example/feed")
 			s.SaveFetch(ctx, id, &Fetched{Articles: []Article{{GUID: "k", Title: "kept", Published: time.Now()}}})
-			_, err := s.ImportBundle(ctx, bytes.NewReader(tt.data), int64(len(tt.data)), cleanTest)
+			_, err := s.ImportBundle(ctx, bytes.NewReader(tt.data), int64(len(tt.data)), rulesTest)
 			if !errors.Is(err, ErrBadBundle) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want ErrBadBundle saying %q", err, tt.want)
 			}
@@ -235,7 +241,7 @@ func TestBundleBadMedia(t *testing.T) {
 	b := makeBundle(t, man, `{"source":1,"guid":"g","title":"T\u001b[2J","url":"javascript:alert(1)","html":"<p>x</p>","published":1,"media":["https://a.example/ok.png","https://a.example/not.png","https://a.example/bomb.png"]}`,
 		map[string][]byte{"https://a.example/ok.png": pngBytes(t), "https://a.example/not.png": []byte("#!/bin/sh\nrm -rf /"),
 			"https://a.example/bomb.png": pngHeader(30000, 30000)})
-	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), cleanTest)
+	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), rulesTest)
 	if err != nil || st.Articles != 1 || st.Media != 1 {
 		t.Fatalf("%+v %v", st, err)
 	}
@@ -262,7 +268,7 @@ func TestBundleMediaBudget(t *testing.T) {
 	man := bundleManifest{Format: bundleFormat, Version: 1, Sources: []bundleSource{{Key: 1, Kind: KindFeed, URL: "https://a.example/feed", Name: "A"}}}
 	b := makeBundle(t, man, `{"source":1,"guid":"g","title":"T","html":"<p>x</p>","published":1,"media":["https://a.example/1.png","https://a.example/2.png"]}`,
 		map[string][]byte{"https://a.example/1.png": big, "https://a.example/2.png": other})
-	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), cleanTest)
+	st, err := s.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), rulesTest)
 	if err != nil || st.Articles != 1 || st.Media != 1 || st.MediaBytes > 1<<20 {
 		t.Fatalf("%+v %v", st, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -39,8 +38,6 @@ type opmlOutline struct {
 	Mirrors  string        `xml:"https://github.com/kabootar/kabootar mirrors,attr,omitempty"`
 	Outlines []opmlOutline `xml:"outline"`
 }
-
-var bridgeSource = regexp.MustCompile(`^[a-z]+:@?[A-Za-z0-9_.]{1,64}$`)
 
 // ErrBadOPML is a file that is not a readable OPML subscription list.
 var ErrBadOPML = errors.New("not a readable OPML file")
@@ -93,9 +90,11 @@ func ReadOPML(r io.Reader) ([]cache.Source, error) {
 				switch strings.ToLower(o.Type) {
 				case cache.KindBridge:
 					kind = cache.KindBridge
-					if !bridgeSource.MatchString(u) {
+					canon, ok := BridgeSource(u)
+					if !ok {
 						return fmt.Errorf("%w: outline %q: %q is not a bridge source", ErrBadOPML, o.Text, u)
 					}
+					u = canon
 				case cache.KindTelegram:
 					kind = cache.KindTelegram
 					fallthrough

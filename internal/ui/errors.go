@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
 )
@@ -34,20 +34,22 @@ func friendly(err error) string {
 		return lang.L("error.doh")
 	case errors.Is(err, cache.ErrBadBundle):
 		return lang.L("error.bundle")
-	case errors.Is(err, cache.ErrExists), strings.Contains(err.Error(), "already followed"):
+	case errors.Is(err, app.ErrAlreadyFollowed), errors.Is(err, cache.ErrExists):
 		return lang.L("error.exists")
 	case errors.Is(err, cache.ErrDiskFull):
 		return lang.L("error.diskfull")
 	case errors.Is(err, cache.ErrReadOnly), errors.Is(err, cache.ErrNotDatabase):
 		return lang.L("error.storage")
-	case strings.Contains(err.Error(), "strict mode"):
+	case errors.Is(err, app.ErrStrict):
 		return lang.L("error.strict")
+	}
+	// Before the verdict: it was added all the same, which matters more.
+	var ue *app.UnreachableError
+	if errors.As(err, &ue) {
+		return lang.L("error.unreachable")
 	}
 	if v := feeds.VerdictOf(err); v != "" {
 		return VerdictText(v)
-	}
-	if strings.Contains(err.Error(), "could not reach it now") {
-		return lang.L("error.unreachable")
 	}
 	return lang.L("error.other")
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
 )
@@ -23,7 +24,9 @@ func TestFriendlyErrors(t *testing.T) {
 		{fmt.Errorf("x: %w", &feeds.ChannelError{Reason: "no posts"}), "Telegram does not show"},
 		{fmt.Errorf("x: %w", &feeds.NotFeedError{Reason: "web page"}), "not a news feed"},
 		{fmt.Errorf("x: %w", feeds.ErrBadOPML), "Nothing was imported"},
-		{errors.New("kabootar: https://x is already followed"), "already follow"},
+		{fmt.Errorf("https://x is %w", app.ErrAlreadyFollowed), "already follow"},
+		{fmt.Errorf("%w (--mode proxy) needs a proxy", app.ErrStrict), "Proxy-only"},
+		{fmt.Errorf("x: %w", &app.UnreachableError{Err: errors.New("connection reset")}), "could not be reached"},
 		{fmt.Errorf("x: %w", cache.ErrDiskFull), "disk is full"},
 		{fmt.Errorf("--proxy: %w: socks5://x:y", feeds.ErrBadProxy), "proxy address cannot be used"},
 		{fmt.Errorf("--doh: %w", feeds.ErrBadDoH), "resolver cannot be used"},

@@ -13,18 +13,12 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/kabootar/kabootar/internal/app"
 )
 
 // Storage is where the cache lives and how much it keeps.
-type Storage struct {
-	Path          string // the cache file, shown
-	Size          int64  // its size in bytes, shown
-	RetentionDays int
-	PerSource     int
-	MediaMB       int
-	// RefreshMinutes is the time between background refreshes; 0: none.
-	RefreshMinutes int
-}
+type Storage = app.Storage
 
 // StorageSettings reads and changes the storage settings.
 type StorageSettings interface {
@@ -35,24 +29,10 @@ type StorageSettings interface {
 // Connection is the connection settings as the window edits them.
 // Proxies are shown with their passwords as ***; saving a line unchanged
 // keeps the password stored.
-type Connection struct {
-	Mode    string // auto, direct, proxy
-	Proxies []string
-	DoH     bool
-	// Resolvers are DNS-over-HTTPS resolvers (URL[@IP]); none means the
-	// built-in ones.
-	Resolvers []string
-	// Bridges are RSSHub or RSS-Bridge instances for Instagram and X.
-	Bridges []string
-}
+type Connection = app.Connection
 
 // RouteCheck is how one route fared in a connection test.
-type RouteCheck struct {
-	Route   string
-	OK      bool
-	Verdict string
-	Elapsed time.Duration
-}
+type RouteCheck = app.RouteCheck
 
 // ConnectionSettings is what the settings dialog needs: the command line
 // gives it the same code as `kabootar transport set` and `diagnose`.

@@ -12,16 +12,12 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/kabootar/kabootar/assets"
+
+	"github.com/kabootar/kabootar/internal/app"
 )
 
 // Reading is how the reader wants text shown.
-type Reading struct {
-	Theme string  // "system", "light" or "dark"
-	Scale float32 // text size: 1 normal, 1.15 large, 1.3 larger
-	// Language is "" (the system's), "en" or "fa"; it applies when
-	// Kabootar starts again.
-	Language string
-}
+type Reading = app.Reading
 
 // kabootarTheme is Fyne's theme with Vazirmatn, which carries Persian as
 // well as Latin, so Persian reads well without a Persian system font; and

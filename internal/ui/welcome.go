@@ -18,14 +18,12 @@ import (
 	"github.com/kabootar/kabootar/assets"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
+
+	"github.com/kabootar/kabootar/internal/app"
 )
 
 // FoundProxy is a proxy found on this computer, offered on the first run.
-type FoundProxy struct {
-	URL           string // as shown: passwords as ***
-	Tool          string // Tor, Clash…, or the environment variable naming it
-	NeedsPassword bool
-}
+type FoundProxy = app.FoundProxy
 
 // FirstRun is what the welcome works with. Deps.FirstRun is nil once the
 // reader has been welcomed.

@@ -109,7 +109,7 @@ func TestFirstRun(t *testing.T) {
 			saved = r
 			return nil
 		},
-		Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+		Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 			srcs, _ := st.Sources(ctx)
 			mu.Lock()
 			refreshed++
@@ -120,7 +120,7 @@ func TestFirstRun(t *testing.T) {
 				out = append(out, feeds.Result{Source: s, Err: errors.New("blocked"), Verdict: transport.VerdictDNSBogon})
 			}
 			return out
-		},
+		}),
 		FirstRun: &FirstRun{
 			Starters: starters,
 			FindProxies: func(context.Context) []FoundProxy {
@@ -280,12 +280,12 @@ func TestNewsShowsAsItArrives(t *testing.T) {
 	fast, _ := st.AddSource(ctx, cache.Source{URL: "https://fast.example/feed", Name: "Fast"})
 	st.AddSource(ctx, cache.Source{URL: "https://slow.example/feed", Name: "Slow"})
 	release := make(chan struct{})
-	w := New(a, Deps{Library: st, Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 		res, _ := st.SaveFetch(ctx, fast, &cache.Fetched{Articles: []cache.Article{{GUID: "1", Title: "First news", Published: time.Now()}}})
 		progress(feeds.Progress{Done: 1, Total: 2, Result: feeds.Result{OK: true, New: res.New}})
 		<-release // the slow source
 		return nil
-	}})
+	})})
 	t.Cleanup(w.Wait)
 	t.Cleanup(func() { close(release) }) // first: the refresh ends, then the window is still
 	w.Start(ctx)

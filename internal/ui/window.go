@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
 )
@@ -41,13 +42,14 @@ type Library interface {
 // use the network, run by the command line's own refresher and client.
 type Deps struct {
 	Library Library
-	// Refresh refreshes every source, reporting progress.
-	Refresh func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result
+	// Refresh refreshes every source, reporting progress; an error says
+	// why it could not start.
+	Refresh func(ctx context.Context, progress func(feeds.Progress)) (app.Report, error)
 	// Probe says whether the network answers again, after a refresh found
 	// it offline: cheap, so the schedule asks it often then.
 	Probe func(ctx context.Context) bool
 	// AddSource adds what the reader typed (a URL, @channel, instagram:NAME…).
-	AddSource func(ctx context.Context, input string) error
+	AddSource func(ctx context.Context, input string, o app.AddOptions) (app.Added, error)
 	// Interval is the time between background refreshes; 0: none.
 	Interval time.Duration
 	// OpenFirst opens the newest article once the list is read (for
@@ -64,8 +66,8 @@ type Deps struct {
 	Notify NotifySettings
 	// ImportOPML adds the sources of an OPML file, all or none;
 	// ExportOPML writes every source as OPML, mirrors included.
-	ImportOPML func(ctx context.Context, r io.Reader) (added int, err error)
-	ExportOPML func(ctx context.Context, w io.Writer) error
+	ImportOPML func(ctx context.Context, r io.Reader) (added, listed int, err error)
+	ExportOPML func(ctx context.Context, w io.Writer) (int, error)
 	// Reading is the theme and text size to start with; SaveReading keeps
 	// a change.
 	Reading     Reading
@@ -77,9 +79,9 @@ type Deps struct {
 	FirstRun *FirstRun
 	// ImportBundle adds the sources and articles of a file of saved news
 	// (kabootar bundle export); nil hides it.
-	ImportBundle func(ctx context.Context, r io.Reader) (articles int, err error)
-	// ExportBundle writes every source's saved news, images included.
-	ExportBundle func(ctx context.Context, w io.Writer) (articles int, err error)
+	ImportBundle func(ctx context.Context, r io.Reader) (cache.BundleStats, error)
+	// ExportBundle writes saved news (opt chooses what), images included.
+	ExportBundle func(ctx context.Context, w io.Writer, opt cache.BundleOptions) (cache.BundleStats, error)
 }
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -709,7 +711,7 @@ func (w *Window) startRefresh() {
 	w.progress.SetValue(0)
 	w.progress.Show()
 	w.bg.Go(func() {
-		results := w.deps.Refresh(ctx, func(p feeds.Progress) {
+		rep, err := w.deps.Refresh(ctx, func(p feeds.Progress) {
 			w.do(func() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
@@ -728,13 +730,20 @@ func (w *Window) startRefresh() {
 				}
 			})
 		})
+		results := rep.Results
 		w.do(func() {
 			cancel()
 			w.refreshing = nil
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
+			if err != nil {
+				// A bad setting or an unreadable cache: said, not silent.
+				w.setBadge(lang.L("The refresh could not start"), "")
+				w.showError(err)
+				return
+			}
 			w.setBadge(badgeFor(results, w.lastOK()))
-			w.offline = feeds.Offline(results)
+			w.offline = rep.Offline
 			if nothingEver(results) && (w.firstRefresh || !w.toldNothing) {
 				w.toldNothing = true
 				w.nothingCame(results)
@@ -834,14 +843,20 @@ func (w *Window) addSourceDialog() {
 
 // importOPML adds the sources of a file the reader picks.
 func (w *Window) importOPML() {
-	w.importFile(w.deps.ImportOPML, func(n int) string {
+	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
+		n, _, err := w.deps.ImportOPML(ctx, r)
+		return n, err
+	}, func(n int) string {
 		return lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n})
 	}, lang.L("Import OPML…"))
 }
 
 // importBundle adds a file of saved news the reader picks.
 func (w *Window) importBundle() {
-	w.importFile(w.deps.ImportBundle, func(n int) string {
+	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
+		st, err := w.deps.ImportBundle(ctx, r)
+		return st.Articles, err
+	}, func(n int) string {
 		return lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n})
 	}, lang.L("Import saved news…"))
 }
@@ -876,7 +891,8 @@ func (w *Window) exportBundle() {
 			return
 		}
 		w.bg.Go(func() {
-			n, err := w.deps.ExportBundle(context.Background(), wr)
+			st, err := w.deps.ExportBundle(context.Background(), wr, cache.BundleOptions{})
+			n := st.Articles
 			if cerr := wr.Close(); err == nil {
 				err = cerr
 			}
@@ -900,7 +916,7 @@ func (w *Window) exportOPML() {
 			return
 		}
 		w.bg.Go(func() {
-			err := w.deps.ExportOPML(context.Background(), wr)
+			_, err := w.deps.ExportOPML(context.Background(), wr)
 			if cerr := wr.Close(); err == nil {
 				err = cerr
 			}
@@ -917,7 +933,10 @@ func (w *Window) addSource(input string) {
 		return
 	}
 	w.bg.Go(func() {
-		err := w.deps.AddSource(context.Background(), input)
+		added, err := w.deps.AddSource(context.Background(), input, app.AddOptions{})
+		if err == nil {
+			err = added.Unreachable // added, and said: it did not answer now
+		}
 		w.do(func() {
 			if err != nil {
 				w.showError(err)

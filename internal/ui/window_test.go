@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/kabootar/kabootar/internal/app"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -109,14 +110,14 @@ func TestWindowRefreshAndOffline(t *testing.T) {
 	src, _ := st.Source(context.Background(), id)
 	offline := []feeds.Result{{Source: src, Err: errors.New("no route"), Verdict: transport.VerdictTCPTimeout}}
 	calls := 0
-	w := New(a, Deps{Library: st, Refresh: func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 		calls++
 		progress(feeds.Progress{Done: 1, Total: 1})
 		if calls == 1 {
 			return offline
 		}
 		return []feeds.Result{{Source: src, OK: true, Route: "socks5://127.0.0.1:9050", URLUsed: src.URL}}
-	}})
+	})})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
@@ -142,10 +143,10 @@ func TestWindowAddSource(t *testing.T) {
 	a := test.NewTempApp(t)
 	st, _ := testStore(t)
 	var added string
-	w := New(a, Deps{Library: st, AddSource: func(ctx context.Context, input string) error {
+	w := New(a, Deps{Library: st, AddSource: func(ctx context.Context, input string, _ app.AddOptions) (app.Added, error) {
 		added = input
 		_, err := st.AddSource(ctx, cache.Source{Kind: cache.KindTelegram, URL: "https://t.me/s/azadinews", Name: "آزادی"})
-		return err
+		return app.Added{}, err
 	}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
@@ -321,9 +322,9 @@ func TestNotifyNewArticlesOfMarkedSources(t *testing.T) {
 	st, id := testStore(t)
 	src, _ := st.Source(context.Background(), id)
 	notify := &memNotify{m: map[int64]bool{}}
-	w := New(a, Deps{Library: st, Notify: notify, Refresh: func(context.Context, func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Notify: notify, Refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
 		return []feeds.Result{{Source: src, OK: true, New: 4, Route: "direct", URLUsed: src.URL}}
-	}})
+	})})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
@@ -418,7 +419,7 @@ func TestScheduledRefresh(t *testing.T) {
 	var mu sync.Mutex
 	calls, running, overlap := 0, 0, false
 	ctx, cancel := context.WithCancel(context.Background())
-	w := New(a, Deps{Library: st, Interval: 20 * time.Millisecond, Refresh: func(context.Context, func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Interval: 20 * time.Millisecond, Refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
 		mu.Lock()
 		calls++
 		running++
@@ -429,7 +430,7 @@ func TestScheduledRefresh(t *testing.T) {
 		running--
 		mu.Unlock()
 		return nil
-	}})
+	})})
 	t.Cleanup(w.Wait)
 	t.Cleanup(cancel)
 	w.Start(ctx)
@@ -495,5 +496,13 @@ func TestStarFailureIsShown(t *testing.T) {
 	eventually(t, w, "the error shown", func() bool { return shows(w, "Technical detail") })
 	if art.Starred {
 		t.Error("the star stayed on after the cache refused it")
+	}
+}
+
+// results is a refresh that gives results as a report, as app.Refresh does.
+func results(f func(context.Context, func(feeds.Progress)) []feeds.Result) func(context.Context, func(feeds.Progress)) (app.Report, error) {
+	return func(ctx context.Context, progress func(feeds.Progress)) (app.Report, error) {
+		r := f(ctx, progress)
+		return app.Report{Results: r, Offline: feeds.Offline(r)}, nil
 	}
 }

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
+)
+
+// ErrDataDir is a data directory that cannot be found or made.
+var ErrDataDir = errors.New("data directory")
+
+// Options are what an App is opened with.
+type Options struct {
+	Version string
+	Log     *slog.Logger
+	// Getenv reads the environment (proxies, $KABOOTAR_TELEGRAM); nil:
+	// none.
+	Getenv func(string) string
+}
+
+// App is Kabootar's use cases over one data directory. It is safe for
+// concurrent use: the window runs a refresh while the reader adds a source.
+type App struct {
+	store   *cache.Store
+	log     *slog.Logger
+	getenv  func(string) string
+	version string
+}
+
+// DataDir is dir when given, else $KABOOTAR_DATA, else the platform's
+// user data directory.
+func DataDir(dir string, getenv func(string) string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if d := getenv("KABOOTAR_DATA"); d != "" {
+		return d, nil
+	}
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = getenv("LocalAppData")
+	case "darwin":
+		if h := getenv("HOME"); h != "" {
+			base = filepath.Join(h, "Library", "Application Support")
+		}
+	default:
+		base = getenv("XDG_DATA_HOME")
+		if base == "" && getenv("HOME") != "" {
+			base = filepath.Join(getenv("HOME"), ".local", "share")
+		}
+	}
+	if base == "" {
+		return "", fmt.Errorf("%w: cannot tell where to keep data; give one with --data DIR or $KABOOTAR_DATA", ErrDataDir)
+	}
+	return filepath.Join(base, "kabootar"), nil
+}
+
+// Open opens the cache in dir, creating both when needed.
+func Open(ctx context.Context, dir string, o Options) (*App, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w %s cannot be created: %v; choose another with --data DIR", ErrDataDir, dir, err)
+	}
+	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
+	log.Debug("data directory", "dir", dir)
+	st, err := cache.Open(ctx, filepath.Join(dir, cache.FileName))
+	if err != nil {
+		return nil, err
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return &App{store: st, log: log, getenv: getenv, version: o.Version}, nil
+}
+
+// Close closes the cache.
+func (a *App) Close() error { return a.store.Close() }
+
+// Store is the cache: what the window and the listing commands read.
+func (a *App) Store() *cache.Store { return a.store }
+
+// routeMemoryTTL is how long route records are kept.
+const routeMemoryTTL = 7 * 24 * time.Hour
+
+// Client is a transport.Client over the routes the settings allow, with
+// the environment's proxies, remembering in the cache which route works
+// for which host. A new one each time: the settings may have changed.
+func (a *App) Client(ctx context.Context) (*transport.Client, error) {
+	n, err := LoadNetwork(ctx, a.store)
+	if err != nil {
+		return nil, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
+	}
+	if err := a.store.ForgetRoutes(ctx, time.Now().Add(-routeMemoryTTL)); err != nil {
+		a.log.Warn("could not forget old routes", "err", err)
+	}
+	return transport.New(transport.Options{
+		UserAgent: "Kabootar/" + a.version,
+		Logger:    a.log,
+		Config:    a.config(n),
+		Memory:    routeMemory{a.store},
+	}), nil
+}
+
+// config is the transport configuration of n with the environment's
+// proxies.
+func (a *App) config(n Network) transport.Config {
+	env, noProxy, errs := transport.ProxiesFromEnv(a.getenv)
+	for _, err := range errs {
+		a.log.Warn("ignoring a proxy from the environment", "err", err)
+	}
+	return transport.Config{
+		Mode:        n.Mode,
+		Proxies:     n.Proxies,
+		DoH:         n.Resolvers(),
+		EnvProxies:  env,
+		NoProxy:     noProxy,
+		TorAddrs:    transport.DefaultTorAddrs,
+		TrustedNets: n.Trusted,
+	}
+}
+
+// Config is the transport configuration the settings give now.
+func (a *App) Config(ctx context.Context) (transport.Config, error) {
+	n, err := LoadNetwork(ctx, a.store)
+	return a.config(n), err
+}
+
+// TelegramHost is where channel previews are read: t.me, or the host in
+// $KABOOTAR_TELEGRAM (a mirror that serves the same /s/NAME pages).
+func (a *App) TelegramHost() string {
+	if h := a.getenv("KABOOTAR_TELEGRAM"); h != "" {
+		return strings.TrimSuffix(h, "/")
+	}
+	return feeds.TelegramHost
+}
+
+// routeMemory keeps the transport's route records in the cache.
+type routeMemory struct{ st *cache.Store }
+
+func (m routeMemory) LoadRoutes(ctx context.Context, host string) ([]transport.RouteRecord, error) {
+	recs, err := m.st.Routes(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.RouteRecord, len(recs))
+	for i, r := range recs {
+		out[i] = transport.RouteRecord{Host: r.Host, Route: r.Route, URL: r.URL, OK: r.OK,
+			Verdict: transport.Verdict(r.Verdict), Elapsed: r.Elapsed, At: r.At}
+	}
+	return out, nil
+}
+
+func (m routeMemory) SaveRoute(ctx context.Context, r transport.RouteRecord) error {
+	return m.st.RecordRoute(ctx, cache.RouteRecord{Host: r.Host, Route: r.Route, URL: r.URL, OK: r.OK,
+		Verdict: string(r.Verdict), Elapsed: r.Elapsed, At: r.At})
+}
