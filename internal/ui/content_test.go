@@ -2,11 +2,12 @@ package ui
 
 import (
 	"bytes"
-	"github.com/kabootar/kabootar/internal/cache"
 	"image"
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/kabootar/kabootar/internal/cache"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"

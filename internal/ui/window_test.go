@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/kabootar/kabootar/internal/app"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/app"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -505,4 +507,20 @@ func results(f func(context.Context, func(feeds.Progress)) []feeds.Result) func(
 		r := f(ctx, progress)
 		return app.Report{Results: r, Offline: feeds.Offline(r)}, nil
 	}
+}
+
+// A refresh that cannot start (a bad setting, an unreadable cache) says
+// why instead of doing nothing.
+func TestRefreshThatCannotStart(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	w := New(a, Deps{Library: st, Refresh: func(context.Context, func(feeds.Progress)) (app.Report, error) {
+		return app.Report{}, fmt.Errorf("setting transport.mode: %w", app.ErrSettings)
+	}})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	locked(w, func() { w.startRefresh() })
+	eventually(t, w, "the badge saying so", func() bool { return w.badge.Text == "The refresh could not start" && w.refreshing == nil })
+	eventually(t, w, "the error dialog", func() bool { return w.win.Canvas().Overlays().Top() != nil })
 }

@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+	"github.com/kabootar/kabootar/internal/app"
+	"github.com/kabootar/kabootar/internal/cache"
+)
+
+func (w *Window) addSourceDialog() {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder(lang.L("URL, @channel, instagram:NAME or x:NAME"))
+	items := []*widget.FormItem{widget.NewFormItem("", entry)}
+	if w.deps.ImportOPML != nil && w.deps.ExportOPML != nil {
+		items = append(items, widget.NewFormItem("OPML", container.NewHBox(
+			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
+			widget.NewButton(lang.L("Export OPML…"), w.exportOPML))))
+	}
+	dialog.ShowForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), items,
+		func(ok bool) {
+			if ok && strings.TrimSpace(entry.Text) != "" {
+				w.addSource(entry.Text)
+			}
+		}, w.win)
+}
+
+// importOPML adds the sources of a file the reader picks.
+func (w *Window) importOPML() {
+	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
+		n, _, err := w.deps.ImportOPML(ctx, r)
+		return n, err
+	}, func(n int) string {
+		return lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n})
+	}, lang.L("Import OPML…"))
+}
+
+// importBundle adds a file of saved news the reader picks.
+func (w *Window) importBundle() {
+	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
+		st, err := w.deps.ImportBundle(ctx, r)
+		return st.Articles, err
+	}, func(n int) string {
+		return lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n})
+	}, lang.L("Import saved news…"))
+}
+
+// importFile reads a file the reader picks with read, in the background,
+// says what it added, and shows the sources and articles anew.
+func (w *Window) importFile(read func(context.Context, io.Reader) (int, error), said func(n int) string, title string) {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		w.bg.Go(func() {
+			defer r.Close()
+			n, err := read(context.Background(), r)
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+					return
+				}
+				dialog.ShowInformation(title, said(n), w.win)
+				w.reloadSources()
+				w.reloadArticles()
+			})
+		})
+	}, w.win)
+}
+
+// exportBundle writes the saved news to a file the reader picks.
+func (w *Window) exportBundle() {
+	save := dialog.NewFileSave(func(wr fyne.URIWriteCloser, err error) {
+		if err != nil || wr == nil {
+			return
+		}
+		w.bg.Go(func() {
+			st, err := w.deps.ExportBundle(context.Background(), wr, cache.BundleOptions{})
+			n := st.Articles
+			if cerr := wr.Close(); err == nil {
+				err = cerr
+			}
+			w.do(func() {
+				if err != nil {
+					w.showError(err)
+					return
+				}
+				dialog.ShowInformation(lang.L("Export saved news…"), lang.L("Exported {{.Count}} articles.", map[string]int{"Count": n}), w.win)
+			})
+		})
+	}, w.win)
+	save.SetFileName("kabootar-news-" + time.Now().Format("2006-01-02") + ".zip")
+	save.Show()
+}
+
+// exportOPML writes the sources to a file the reader picks.
+func (w *Window) exportOPML() {
+	dialog.ShowFileSave(func(wr fyne.URIWriteCloser, err error) {
+		if err != nil || wr == nil {
+			return
+		}
+		w.bg.Go(func() {
+			_, err := w.deps.ExportOPML(context.Background(), wr)
+			if cerr := wr.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				w.do(func() { w.showError(err) })
+			}
+		})
+	}, w.win)
+}
+
+// addSource adds a source in the background.
+func (w *Window) addSource(input string) {
+	if w.deps.AddSource == nil {
+		return
+	}
+	w.bg.Go(func() {
+		added, err := w.deps.AddSource(context.Background(), input, app.AddOptions{})
+		if err == nil {
+			err = added.Unreachable // added, and said: it did not answer now
+		}
+		w.do(func() {
+			if err != nil {
+				w.showError(err)
+			}
+			w.reloadSources()
+		})
+	})
+}
