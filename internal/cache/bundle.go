@@ -273,6 +273,8 @@ type ImportRules struct {
 // followed (same URL) takes the articles it lacks; an article already
 // here is left as it is. The whole bundle is read and checked before
 // anything is written, so a bad file changes nothing.
+// It is long on purpose: reading, checking and writing are one sequence
+// over the same maps, and cut apart they would pass them all around.
 func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rules ImportRules) (BundleStats, error) {
 	var st BundleStats
 	zr, err := zip.NewReader(r, size)

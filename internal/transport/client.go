@@ -321,6 +321,8 @@ func (c *Client) Fetch(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // race runs the planned attempts, staggered, at most MaxInFlight at once.
+// It is long because the race is one select loop: starting, staggering
+// and collecting share its state, and split they would need locks.
 func (c *Client) race(ctx context.Context, host string, req *Request, specs []spec, headStart bool) (*Response, []Attempt) {
 	actx, cancelCause := context.WithCancelCause(ctx)
 	cancel := func() { cancelCause(context.Canceled) }
@@ -514,6 +516,8 @@ func signal(ctx context.Context, pick func(signals) chan<- struct{}) {
 
 // attempt makes one try of one URL on one route. It returns either a valid
 // response or nil and the failed attempt with its verdict.
+// It is long because an attempt is one sequence (dial, request, head
+// check, body, validity) whose every step records into the same Attempt.
 func (c *Client) attempt(ctx context.Context, r *route, rawURL string, req *Request) (*Response, Attempt) {
 	start := time.Now()
 	tm := &timings{start: start}

@@ -21,6 +21,7 @@ func testClient() *Client {
 	})
 }
 
+// It is long because it is one table of cases.
 func TestFetch(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {

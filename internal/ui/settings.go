@@ -112,6 +112,7 @@ type settingsForm struct {
 	save    func()
 }
 
+// It is long because it lays out one dialog, widget after widget.
 func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Storage) *settingsForm {
 	var labels []string
 	for _, m := range modes {

@@ -145,6 +145,8 @@ func (wc *welcome) languageStep() {
 		body)
 }
 
+// It is long because it lays out one step of the welcome, widget after
+// widget.
 func (wc *welcome) connectionStep() {
 	const automatic = "auto"
 	options := []string{lang.L("Automatic: no proxy (Kabootar tries every route it has)")}

@@ -78,6 +78,7 @@ func shows(w *Window, text string) bool {
 // The whole first run on the test driver: Persian chosen, a found proxy
 // taken and tested, the Persian starters ticked and added, the first
 // refresh started; nothing comes through, and the window says so.
+// It is long because it walks the whole first run, step by step.
 func TestFirstRun(t *testing.T) {
 	t.Cleanup(func() { LoadTranslations() }) // after the environment is back
 	for _, k := range []string{"LANGUAGE", "LANG", "LC_ALL", "LC_MESSAGES"} {

@@ -25,6 +25,7 @@ const (
 	mirrorFeed = "https://" + mirrorHost + "/feed.xml"
 )
 
+// It is long because it is one table of scenarios, each a few lines.
 func TestLab(t *testing.T) {
 	l := newLab(t)
 	var report []reportRow
