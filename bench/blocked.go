@@ -1,16 +1,15 @@
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/transport/transporttest"
 )
 
 // The blocked-route benchmark: time to the first article of one feed when
@@ -38,7 +37,13 @@ func benchBlocked(bin, work, baseURL string) []blockedRow {
 		return []blockedRow{{name: "blocked", err: err}}
 	}
 	defer hole.Close()
-	socks, err := startRemappingSOCKS(holeAddr, origin)
+	socks := &transporttest.SOCKS5{Remap: func(target string) string {
+		if target == holeAddr {
+			return origin // the proxy gets through where the direct path is blackholed
+		}
+		return target
+	}}
+	err = socks.Start("127.0.0.1:0")
 	if err != nil {
 		return []blockedRow{{name: "blocked", err: err}}
 	}
@@ -80,7 +85,7 @@ func benchBlocked(bin, work, baseURL string) []blockedRow {
 		row.median = sorted[len(sorted)/2]
 		return row
 	}
-	proxy := [][]string{{"transport", "set", "--proxy", "socks5://" + socks.Addr().String()}}
+	proxy := [][]string{{"transport", "set", "--proxy", "socks5://" + socks.Addr()}}
 	return []blockedRow{
 		run("unblocked (direct)", filepath.Join(work, "unblocked"), baseURL+"/fresh/feed/1", nil, true),
 		run("blocked, first time", filepath.Join(work, "blocked-first"), "http://"+holeAddr+"/fresh/feed/1", proxy, true),
@@ -107,64 +112,4 @@ func blackhole() (net.Listener, string, error) {
 		return nil, "", err
 	}
 	return ln, ln.Addr().String(), nil
-}
-
-// startRemappingSOCKS is a minimal SOCKS5 server (no authentication,
-// CONNECT only) that reaches the site at `to` when asked for `from`: the
-// proxy that gets through where the direct path is blackholed.
-func startRemappingSOCKS(from, to string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 262)
-				if _, err := io.ReadFull(c, buf[:2]); err != nil {
-					return
-				}
-				if _, err := io.ReadFull(c, buf[:buf[1]]); err != nil {
-					return
-				}
-				c.Write([]byte{5, 0})
-				if _, err := io.ReadFull(c, buf[:4]); err != nil {
-					return
-				}
-				var host string
-				switch buf[3] {
-				case 1:
-					io.ReadFull(c, buf[:4])
-					host = net.IP(buf[:4]).String()
-				case 3:
-					io.ReadFull(c, buf[:1])
-					n := int(buf[0])
-					io.ReadFull(c, buf[:n])
-					host = string(buf[:n])
-				default:
-					return
-				}
-				io.ReadFull(c, buf[:2])
-				target := net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(buf[:2]))))
-				if target == from {
-					target = to
-				}
-				up, err := net.DialTimeout("tcp", target, 2*time.Second)
-				if err != nil {
-					c.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0})
-					return
-				}
-				defer up.Close()
-				c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-				go io.Copy(up, c)
-				io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln, nil
 }

@@ -55,8 +55,8 @@ func TestEachRoute(t *testing.T) {
 		})
 	}
 	// Through a SOCKS5 proxy the name goes to the proxy, unresolved.
-	if len(socks.targets) == 0 || socks.targets[0] != siteHost+":"+l.port {
-		t.Errorf("SOCKS targets %v: the name should reach the proxy as a name", socks.targets)
+	if tg := socks.Targets(); len(tg) == 0 || tg[0] != siteHost+":"+l.port {
+		t.Errorf("SOCKS targets %v: the name should reach the proxy as a name", tg)
 	}
 }
 

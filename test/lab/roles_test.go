@@ -12,12 +12,11 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
 
-	"golang.org/x/net/dns/dnsmessage"
+	"github.com/kabootar/kabootar/internal/transport/transporttest"
 )
 
 // The lab's servers run in the test binary itself, started again inside a
@@ -126,7 +125,7 @@ func world() {
 	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)
 	})
-	doh := http.HandlerFunc(serveDoH)
+	doh := transporttest.DoH(map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP})
 	errs := make(chan error)
 	for _, s := range []struct {
 		addr string
@@ -150,32 +149,6 @@ func world() {
 	}
 	fmt.Println("ready")
 	log.Fatal(<-errs)
-}
-
-// serveDoH answers RFC 8484 queries for the lab's names.
-func serveDoH(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
-	var q dnsmessage.Message
-	if q.Unpack(body) != nil || len(q.Questions) != 1 {
-		http.Error(w, "bad query", http.StatusBadRequest)
-		return
-	}
-	qq := q.Questions[0]
-	answers := map[string]string{newsHost + ".": newsIP, mirrorHost + ".": mirrorIP, dohHost + ".": dohIP, tgHost + ".": telegramIP}
-	m := dnsmessage.Message{Header: dnsmessage.Header{ID: q.ID, Response: true, RecursionAvailable: true}, Questions: q.Questions}
-	ip, ok := answers[qq.Name.String()]
-	switch {
-	case !ok:
-		m.Header.RCode = dnsmessage.RCodeNameError
-	case qq.Type == dnsmessage.TypeA:
-		m.Answers = append(m.Answers, dnsmessage.Resource{
-			Header: dnsmessage.ResourceHeader{Name: qq.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: 60},
-			Body:   &dnsmessage.AResource{A: netip.MustParseAddr(ip).As4()},
-		})
-	}
-	packed, _ := m.Pack()
-	w.Header().Set("Content-Type", "application/dns-message")
-	w.Write(packed)
 }
 
 // censor serves the block page the censor redirects HTTP to, as the

@@ -1,20 +1,18 @@
 package misbehave
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/transport/transporttest"
 )
 
 // server is a web server built to misbehave, on loopback only: each path
@@ -60,43 +58,12 @@ func newServer() *server {
 		many.WriteString(item(i))
 	}
 	mux.HandleFunc("/items-100k.xml", bytesHandler([]byte(feed(many.String()))))
-	mux.HandleFunc("/gzip-bomb.xml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Encoding", "gzip")
-		gz := gzip.NewWriter(w)
-		zeros := make([]byte, 1<<20)
-		for range 1024 { // 1 GB inflated, about 1 MB sent
-			if _, err := gz.Write(zeros); err != nil {
-				return
-			}
-		}
-		gz.Close()
-	})
-	mux.HandleFunc("/big.xml", func(w http.ResponseWriter, r *http.Request) {
-		chunk := bytes.Repeat([]byte("x"), 1<<20)
-		for range 64 {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-		}
-	})
-	mux.HandleFunc("/hang.xml", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-	mux.HandleFunc("/stall.xml", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(feed("")[:60]))
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
-	mux.HandleFunc("/eof.xml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "100000")
-		w.Write([]byte(feed(item(1))[:80]))
-	})
-	mux.HandleFunc("/hop/", func(w http.ResponseWriter, r *http.Request) {
-		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/hop/"))
-		if n >= 30 {
-			w.Write([]byte(feed(item(1))))
-			return
-		}
-		http.Redirect(w, r, fmt.Sprint("/hop/", n+1), http.StatusFound)
-	})
+	mux.HandleFunc("/gzip-bomb.xml", transporttest.GzipBomb(1024)) // 1 GB inflated, about 1 MB sent
+	mux.HandleFunc("/big.xml", transporttest.Big(64))
+	mux.HandleFunc("/hang.xml", transporttest.Hang)
+	mux.HandleFunc("/stall.xml", transporttest.Stall([]byte(feed("")[:60])))
+	mux.HandleFunc("/eof.xml", transporttest.CutOff(100000, []byte(feed(item(1))[:80])))
+	mux.HandleFunc("/hop/", transporttest.Redirects("/hop/", 30, []byte(feed(item(1)))))
 	mux.HandleFunc("/deep.json", bytesHandler([]byte(`{"version":"https://jsonfeed.org/version/1.1","title":"deep","items":`+strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)+`}`)))
 	mux.HandleFunc("/escapes.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/feed+json")
@@ -115,20 +82,7 @@ func newServer() *server {
 	png.Encode(&bomb, image.NewGray(image.Rect(0, 0, 30000, 1))) // past the bound on one side; small to send
 	mux.HandleFunc("/img/good.png", bytesHandler(good.Bytes()))
 	mux.HandleFunc("/img/bomb.png", bytesHandler(bomb.Bytes()))
-	mux.HandleFunc("/slowimg/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/png")
-		for _, c := range good.Bytes() {
-			if _, err := w.Write([]byte{c}); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-time.After(time.Second):
-			case <-r.Context().Done():
-				return
-			}
-		}
-	})
+	mux.HandleFunc("/slowimg/", transporttest.Trickle("image/png", good.Bytes(), time.Second))
 	s.Server = httptest.NewServer(mux)
 	mux.HandleFunc("/images.xml", func(w http.ResponseWriter, r *http.Request) {
 		var items strings.Builder
@@ -142,41 +96,14 @@ func newServer() *server {
 		}
 		io.WriteString(w, feed(items.String()))
 	})
-	s.raw = rawServer()
+	raw, err := transporttest.RawStatus(500, strings.Repeat("\x1b[2J\x1b]0;pwned\x07Server Error ", 120)[:3000])
+	if err != nil {
+		panic(err)
+	}
+	s.raw = raw.Addr().String()
 	return s
 }
 
 func bytesHandler(b []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { w.Write(b) }
-}
-
-// rawServer answers every request with a status line of 3,000 bytes full
-// of terminal escapes: what net/http will not send.
-func rawServer() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	reason := strings.Repeat("\x1b[2J\x1b]0;pwned\x07Server Error ", 120)[:3000]
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				fmt.Fprintf(c, "HTTP/1.1 500 %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", reason)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
