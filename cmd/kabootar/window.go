@@ -38,31 +38,23 @@ func (c *cli) window(ctx context.Context) error {
 		if err != nil {
 			c.log.Warn("starter sources", "err", err)
 		}
-		first = &ui.FirstRun{Starters: starters, FindProxies: a.FindProxies, AddStarters: a.AddStarters, Done: a.Welcomed, Step: c.welcomeStep}
+		first = &ui.FirstRun{Starters: starters, Step: c.welcomeStep}
 	}
 	fa := fyneapp.NewWithID("org.kabootar.kabootar")
 	if err := ui.SetLanguage(reading.Language); err != nil {
 		c.log.Warn("translations", "err", err)
 	}
 	w := ui.New(fa, ui.Deps{
-		Library:      a.Store(),
-		Interval:     time.Duration(storage.RefreshMinutes) * time.Minute,
-		OpenFirst:    c.openFirst,
-		Settings:     a,
-		Storage:      a,
-		Notify:       a,
-		ImportOPML:   a.ImportOPML,
-		ExportOPML:   a.ExportOPML,
-		Reading:      reading,
-		SaveReading:  a.SaveReading,
-		FirstRun:     first,
-		ImportBundle: a.ImportBundle,
-		ExportBundle: a.ExportBundle,
-		Tray:         trayAvailable(c.getenv),
-		FullText:     a.FullText,
-		Refresh:      a.Refresh,
-		Probe:        a.Probe,
-		AddSource:    a.AddSource,
+		Library:  a.Store(),
+		Actions:  a,
+		Settings: a,
+		Options: ui.Options{
+			Interval:  time.Duration(storage.RefreshMinutes) * time.Minute,
+			OpenFirst: c.openFirst,
+			Reading:   reading,
+			FirstRun:  first,
+			Tray:      trayAvailable(c.getenv),
+		},
 	})
 	started := time.Now()
 	fa.Lifecycle().SetOnStarted(func() {
@@ -100,4 +92,8 @@ func trayAvailable(getenv func(string) string) bool {
 	return false
 }
 
-var _ ui.ConnectionSettings = (*app.App)(nil)
+// The application is what the window asks for and what it edits.
+var (
+	_ ui.Actions  = (*app.App)(nil)
+	_ ui.Settings = (*app.App)(nil)
+)

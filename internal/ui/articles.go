@@ -32,7 +32,7 @@ func (w *Window) reloadArticles() {
 			w.articleList.UnselectAll()
 			w.articleList.Refresh()
 			w.articleList.ScrollToTop()
-			if w.deps.OpenFirst && w.selected == 0 && len(list) > 0 {
+			if w.deps.Options.OpenFirst && w.selected == 0 && len(list) > 0 {
 				w.articleList.Select(0)
 			}
 		})

@@ -19,7 +19,7 @@ func (w *Window) addSourceDialog() {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder(lang.L("URL, @channel, instagram:NAME or x:NAME"))
 	items := []*widget.FormItem{widget.NewFormItem("", entry)}
-	if w.deps.ImportOPML != nil && w.deps.ExportOPML != nil {
+	if w.deps.Actions != nil {
 		items = append(items, widget.NewFormItem("OPML", container.NewHBox(
 			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
 			widget.NewButton(lang.L("Export OPML…"), w.exportOPML))))
@@ -35,7 +35,7 @@ func (w *Window) addSourceDialog() {
 // importOPML adds the sources of a file the reader picks.
 func (w *Window) importOPML() {
 	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
-		n, _, err := w.deps.ImportOPML(ctx, r)
+		n, _, err := w.deps.Actions.ImportOPML(ctx, r)
 		return n, err
 	}, func(n int) string {
 		return lang.L("Imported {{.Count}} sources.", map[string]int{"Count": n})
@@ -45,7 +45,7 @@ func (w *Window) importOPML() {
 // importBundle adds a file of saved news the reader picks.
 func (w *Window) importBundle() {
 	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
-		st, err := w.deps.ImportBundle(ctx, r)
+		st, err := w.deps.Actions.ImportBundle(ctx, r)
 		return st.Articles, err
 	}, func(n int) string {
 		return lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n})
@@ -82,7 +82,7 @@ func (w *Window) exportBundle() {
 			return
 		}
 		w.bg.Go(func() {
-			st, err := w.deps.ExportBundle(context.Background(), wr, cache.BundleOptions{})
+			st, err := w.deps.Actions.ExportBundle(context.Background(), wr, cache.BundleOptions{})
 			n := st.Articles
 			if cerr := wr.Close(); err == nil {
 				err = cerr
@@ -107,7 +107,7 @@ func (w *Window) exportOPML() {
 			return
 		}
 		w.bg.Go(func() {
-			_, err := w.deps.ExportOPML(context.Background(), wr)
+			_, err := w.deps.Actions.ExportOPML(context.Background(), wr)
 			if cerr := wr.Close(); err == nil {
 				err = cerr
 			}
@@ -120,11 +120,11 @@ func (w *Window) exportOPML() {
 
 // addSource adds a source in the background.
 func (w *Window) addSource(input string) {
-	if w.deps.AddSource == nil {
+	if w.deps.Actions == nil {
 		return
 	}
 	w.bg.Go(func() {
-		added, err := w.deps.AddSource(context.Background(), input, app.AddOptions{})
+		added, err := w.deps.Actions.AddSource(context.Background(), input, app.AddOptions{})
 		if err == nil {
 			err = added.Unreachable // added, and said: it did not answer now
 		}

@@ -76,7 +76,7 @@ func (w *Window) open(id int64) {
 			} else {
 				w.openButton.Disable()
 			}
-			if a.URL != "" && w.deps.FullText != nil {
+			if a.URL != "" && w.deps.Actions != nil {
 				w.fullButton.Enable()
 			} else {
 				w.fullButton.Disable()
@@ -171,13 +171,13 @@ func (w *Window) openOriginal() {
 // getFullText fetches the article's page through Kabootar's routes,
 // keeps its text and images, and shows it.
 func (w *Window) getFullText() {
-	if w.current == nil || w.deps.FullText == nil {
+	if w.current == nil || w.deps.Actions == nil {
 		return
 	}
 	id, page := w.current.ID, w.current.URL
 	w.fullButton.Disable()
 	w.bg.Go(func() {
-		err := w.deps.FullText(context.Background(), id, page)
+		err := w.deps.Actions.FullText(context.Background(), id, page)
 		w.do(func() {
 			if err != nil {
 				w.fullButton.Enable()

@@ -20,7 +20,7 @@ func (w *Window) refreshOrCancel() {
 // startRefresh refreshes in the background, with progress; on the Fyne
 // thread.
 func (w *Window) startRefresh() {
-	if w.deps.Refresh == nil {
+	if w.deps.Actions == nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,7 +30,7 @@ func (w *Window) startRefresh() {
 	w.progress.SetValue(0)
 	w.progress.Show()
 	w.bg.Go(func() {
-		rep, err := w.deps.Refresh(ctx, func(p feeds.Progress) {
+		rep, err := w.deps.Actions.Refresh(ctx, func(p feeds.Progress) {
 			w.do(func() {
 				w.progress.Max = float64(p.Total)
 				w.progress.SetValue(float64(p.Done))
@@ -158,13 +158,13 @@ func (w *Window) schedule(ctx context.Context, tick time.Duration) {
 			w.do(func() {
 				switch {
 				case w.refreshing != nil:
-				case w.offline && w.deps.Probe != nil && !w.probing:
+				case w.offline && w.deps.Actions != nil && !w.probing:
 					// Offline: a cheap probe each tick, and the news as
 					// soon as the network is back.
 					w.probing = true
 					w.bg.Go(func() {
 						pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-						back := w.deps.Probe(pctx)
+						back := w.deps.Actions.Probe(pctx)
 						cancel()
 						w.do(func() {
 							w.probing = false

@@ -63,9 +63,9 @@ func (w *Window) applyReading(r Reading) {
 	}
 	w.reading = r
 	w.app.Settings().SetTheme(newTheme(r))
-	if w.deps.SaveReading != nil {
+	if w.deps.Settings != nil {
 		w.bg.Go(func() {
-			if err := w.deps.SaveReading(context.Background(), r); err != nil {
+			if err := w.deps.Settings.SaveReading(context.Background(), r); err != nil {
 				w.do(func() { w.showError(err) })
 			}
 		})
@@ -74,15 +74,15 @@ func (w *Window) applyReading(r Reading) {
 
 // showSettings opens the settings.
 func (w *Window) showSettings() {
-	cs := w.deps.Settings
-	if cs == nil {
-		cs = noConnection{}
+	var cs ConnectionSettings = noConnection{}
+	if w.deps.Settings != nil {
+		cs = w.deps.Settings
 	}
 	w.bg.Go(func() {
 		conn, err := cs.Connection(context.Background())
 		var st Storage
-		if err == nil && w.deps.Storage != nil {
-			st, err = w.deps.Storage.Storage(context.Background())
+		if err == nil && w.deps.Settings != nil {
+			st, err = w.deps.Settings.Storage(context.Background())
 		}
 		w.do(func() {
 			if err != nil {
@@ -193,7 +193,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
 		test, results, grid)
 	days, perSource, mediaMB, every := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	if w.deps.Storage != nil {
+	if w.deps.Settings != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
 		perSource.SetText(strconv.Itoa(st.PerSource))
 		mediaMB.SetText(strconv.Itoa(st.MediaMB))
@@ -206,14 +206,14 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			textLabel(lang.L("Images (MB)")), mediaMB,
 			textLabel(lang.L("Refresh every (minutes, 0: never)")), every))
 	}
-	if w.deps.ImportBundle != nil && w.deps.ExportBundle != nil {
+	if w.deps.Actions != nil {
 		// Saved news to carry to someone whose network is down, or from
 		// someone whose network works.
 		form.Add(container.NewHBox(
 			widget.NewButton(lang.L("Import saved news…"), w.importBundle),
 			widget.NewButton(lang.L("Export saved news…"), w.exportBundle)))
 	}
-	if w.deps.ImportOPML != nil && w.deps.ExportOPML != nil {
+	if w.deps.Actions != nil {
 		form.Add(container.NewHBox(
 			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
 			widget.NewButton(lang.L("Export OPML…"), w.exportOPML)))
@@ -239,7 +239,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		}{{days, &nextStorage.RetentionDays}, {perSource, &nextStorage.PerSource}, {mediaMB, &nextStorage.MediaMB}, {every, &nextStorage.RefreshMinutes}} {
 			if n, err := strconv.Atoi(strings.TrimSpace(f.e.Text)); err == nil && n >= 0 {
 				*f.dst = n
-			} else if w.deps.Storage != nil {
+			} else if w.deps.Settings != nil {
 				bad = fmt.Errorf("%q: %s", f.e.Text, lang.L("give a whole number, 0 for no limit"))
 			}
 		}
@@ -248,15 +248,15 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			if err == nil && bad != nil {
 				err = bad
 			}
-			if err == nil && w.deps.Storage != nil && nextStorage != st {
-				err = w.deps.Storage.SetStorage(context.Background(), nextStorage)
+			if err == nil && w.deps.Settings != nil && nextStorage != st {
+				err = w.deps.Settings.SetStorage(context.Background(), nextStorage)
 			}
 			w.do(func() {
 				if err != nil {
 					w.showError(err)
 					return
 				}
-				if w.deps.Storage != nil {
+				if w.deps.Settings != nil {
 					w.interval = time.Duration(nextStorage.RefreshMinutes) * time.Minute
 				}
 			})

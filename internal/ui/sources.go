@@ -139,11 +139,11 @@ type NotifySettings interface {
 }
 
 func (w *Window) loadNotify() {
-	if w.deps.Notify == nil {
+	if w.deps.Settings == nil {
 		return
 	}
 	w.bg.Go(func() {
-		m, err := w.deps.Notify.NotifySources(context.Background())
+		m, err := w.deps.Settings.NotifySources(context.Background())
 		w.do(func() {
 			if err == nil {
 				w.notify = m
@@ -153,14 +153,14 @@ func (w *Window) loadNotify() {
 }
 
 func (w *Window) setNotify(id int64, on bool) {
-	if w.deps.Notify == nil {
+	if w.deps.Settings == nil {
 		return
 	}
 	if w.notify == nil {
 		w.notify = map[int64]bool{}
 	}
 	w.notify[id] = on
-	w.changeSource(func(ctx context.Context) error { return w.deps.Notify.SetNotify(ctx, id, on) })
+	w.changeSource(func(ctx context.Context) error { return w.deps.Settings.SetNotify(ctx, id, on) })
 }
 
 // announce sends a notification for the new articles of marked sources.

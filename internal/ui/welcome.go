@@ -25,18 +25,12 @@ import (
 // FoundProxy is a proxy found on this computer, offered on the first run.
 type FoundProxy = app.FoundProxy
 
-// FirstRun is what the welcome works with. Deps.FirstRun is nil once the
+// FirstRun is what the welcome works with. Options.FirstRun is nil once the
 // reader has been welcomed.
 type FirstRun struct {
 	// Starters are offered grouped by language, those of the reader's
 	// language ticked.
 	Starters []feeds.Starter
-	// FindProxies looks for proxies the reader is likely running.
-	FindProxies func(ctx context.Context) []FoundProxy
-	// AddStarters adds the chosen sources, without the network.
-	AddStarters func(ctx context.Context, list []feeds.Starter) (added int, err error)
-	// Done remembers that the welcome was seen.
-	Done func(ctx context.Context) error
 	// Step starts the welcome further on (1 connection, 2 sources), for
 	// screenshots.
 	Step int
@@ -80,7 +74,7 @@ func (w *Window) showWelcome(ctx context.Context) {
 			wc.language = "fa"
 		}
 	}
-	switch w.deps.FirstRun.Step {
+	switch w.deps.Options.FirstRun.Step {
 	case 1:
 		wc.connectionStep()
 	case 2:
@@ -120,9 +114,9 @@ func (wc *welcome) languageStep() {
 			r := wc.w.reading
 			r.Language = code
 			wc.w.reading = r
-			if wc.w.deps.SaveReading != nil {
+			if wc.w.deps.Settings != nil {
 				wc.w.bg.Go(func() {
-					if err := wc.w.deps.SaveReading(context.Background(), r); err != nil {
+					if err := wc.w.deps.Settings.SaveReading(context.Background(), r); err != nil {
 						wc.w.do(func() { wc.w.showError(err) })
 					}
 				})
@@ -175,9 +169,9 @@ func (wc *welcome) connectionStep() {
 		}
 		return ""
 	}
-	if wc.w.deps.FirstRun.FindProxies != nil {
+	if wc.w.deps.Actions != nil {
 		wc.w.bg.Go(func() {
-			found := wc.w.deps.FirstRun.FindProxies(wc.ctx)
+			found := wc.w.deps.Actions.FindProxies(wc.ctx)
 			wc.w.do(func() {
 				if len(found) == 0 {
 					status.Alignment = alignFor(lang.L("Testing every route…"))
@@ -274,19 +268,19 @@ func (wc *welcome) connectionStep() {
 // testTarget is what the connection test fetches: the first feed offered
 // in the reader's language.
 func (wc *welcome) testTarget() string {
-	for _, s := range feeds.StartersFor(wc.w.deps.FirstRun.Starters, wc.language) {
+	for _, s := range feeds.StartersFor(wc.w.deps.Options.FirstRun.Starters, wc.language) {
 		if s.Kind == cache.KindFeed {
 			return s.URL
 		}
 	}
-	if len(wc.w.deps.FirstRun.Starters) > 0 {
-		return wc.w.deps.FirstRun.Starters[0].URL
+	if len(wc.w.deps.Options.FirstRun.Starters) > 0 {
+		return wc.w.deps.Options.FirstRun.Starters[0].URL
 	}
 	return ""
 }
 
 func (wc *welcome) sourcesStep() {
-	starters := wc.w.deps.FirstRun.Starters
+	starters := wc.w.deps.Options.FirstRun.Starters
 	langs := []string{wc.language}
 	for _, l := range feeds.StarterLanguages {
 		if l != wc.language {
@@ -326,8 +320,8 @@ func (wc *welcome) sourcesStep() {
 		}
 		wc.w.bg.Go(func() {
 			var err error
-			if fr := wc.w.deps.FirstRun; fr.AddStarters != nil && len(picked) > 0 {
-				_, err = fr.AddStarters(context.Background(), picked)
+			if wc.w.deps.Actions != nil && len(picked) > 0 {
+				_, err = wc.w.deps.Actions.AddStarters(context.Background(), picked)
 			}
 			wc.w.do(func() {
 				if err != nil {
@@ -347,11 +341,10 @@ func (wc *welcome) sourcesStep() {
 // and starts the first refresh.
 func (wc *welcome) finish(refresh bool) {
 	w := wc.w
-	fr := w.deps.FirstRun
-	w.deps.FirstRun = nil
-	if fr.Done != nil {
+	w.deps.Options.FirstRun = nil
+	if w.deps.Actions != nil {
 		w.bg.Go(func() {
-			if err := fr.Done(context.Background()); err != nil {
+			if err := w.deps.Actions.Welcomed(context.Background()); err != nil {
 				w.do(func() { w.showError(err) })
 			}
 		})
@@ -391,7 +384,7 @@ func (w *Window) nothingCame(results []feeds.Result) {
 		d.Hide()
 		w.showSettings()
 	}))
-	if w.deps.ImportBundle != nil {
+	if w.deps.Actions != nil {
 		buttons.Add(widget.NewButton(lang.L("Import saved news…"), func() {
 			d.Hide()
 			w.importBundle()

@@ -102,45 +102,44 @@ func TestFirstRun(t *testing.T) {
 	var saved Reading
 	done, refreshed := false, 0
 	w := New(a, Deps{
-		Library:  st,
-		Settings: fc,
-		SaveReading: func(_ context.Context, r Reading) error {
+		Library: st,
+		Settings: &fakeSettings{conn: fc, saveReading: func(_ context.Context, r Reading) error {
 			mu.Lock()
 			defer mu.Unlock()
 			saved = r
 			return nil
-		},
-		Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
-			srcs, _ := st.Sources(ctx)
-			mu.Lock()
-			refreshed++
-			mu.Unlock()
-			var out []feeds.Result
-			for i, s := range srcs {
-				progress(feeds.Progress{Done: i + 1, Total: len(srcs)})
-				out = append(out, feeds.Result{Source: s, Err: errors.New("blocked"), Verdict: transport.VerdictDNSBogon})
-			}
-			return out
-		}),
-		FirstRun: &FirstRun{
-			Starters: starters,
-			FindProxies: func(context.Context) []FoundProxy {
+		}},
+		Actions: &fakeActions{
+			refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+				srcs, _ := st.Sources(ctx)
+				mu.Lock()
+				refreshed++
+				mu.Unlock()
+				var out []feeds.Result
+				for i, s := range srcs {
+					progress(feeds.Progress{Done: i + 1, Total: len(srcs)})
+					out = append(out, feeds.Result{Source: s, Err: errors.New("blocked"), Verdict: transport.VerdictDNSBogon})
+				}
+				return out
+			}),
+			findProxies: func(context.Context) []FoundProxy {
 				return []FoundProxy{{URL: "socks5://127.0.0.1:9050", Tool: "Tor"}}
 			},
-			AddStarters: func(ctx context.Context, list []feeds.Starter) (int, error) {
+			addStarters: func(ctx context.Context, list []feeds.Starter) (int, error) {
 				var srcs []cache.Source
 				for _, s := range list {
 					srcs = append(srcs, s.Source())
 				}
 				return st.AddSources(ctx, srcs)
 			},
-			Done: func(context.Context) error {
+			welcomed: func(context.Context) error {
 				mu.Lock()
 				defer mu.Unlock()
 				done = true
 				return nil
 			},
 		},
+		Options: Options{FirstRun: &FirstRun{Starters: starters}},
 	})
 	t.Cleanup(w.Wait)
 	w.Start(ctx)
@@ -225,7 +224,7 @@ func TestFirstRun(t *testing.T) {
 	if !done || refreshed != 1 {
 		t.Errorf("done %v, refreshed %d times", done, refreshed)
 	}
-	if w.deps.FirstRun != nil || findButton(w, lang.L("Settings")) == nil {
+	if w.deps.Options.FirstRun != nil || findButton(w, lang.L("Settings")) == nil {
 		t.Error("the main window is not shown")
 	}
 }
@@ -281,12 +280,12 @@ func TestNewsShowsAsItArrives(t *testing.T) {
 	fast, _ := st.AddSource(ctx, cache.Source{URL: "https://fast.example/feed", Name: "Fast"})
 	st.AddSource(ctx, cache.Source{URL: "https://slow.example/feed", Name: "Slow"})
 	release := make(chan struct{})
-	w := New(a, Deps{Library: st, Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Actions: &fakeActions{refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 		res, _ := st.SaveFetch(ctx, fast, &cache.Fetched{Articles: []cache.Article{{GUID: "1", Title: "First news", Published: time.Now()}}})
 		progress(feeds.Progress{Done: 1, Total: 2, Result: feeds.Result{OK: true, New: res.New}})
 		<-release // the slow source
 		return nil
-	})})
+	})}})
 	t.Cleanup(w.Wait)
 	t.Cleanup(func() { close(release) }) // first: the refresh ends, then the window is still
 	w.Start(ctx)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"io"
 	"sync"
 	"time"
 
@@ -13,69 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
-	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
-	"github.com/kabootar/kabootar/internal/feeds"
 )
-
-// Library is what the window reads from (and marks in) the cache.
-type Library interface {
-	Sources(ctx context.Context) ([]cache.Source, error)
-	Articles(ctx context.Context, q cache.Query) ([]cache.Summary, error)
-	Article(ctx context.Context, id int64) (cache.Article, error)
-	Media(ctx context.Context, url string) (cache.Media, error)
-	SetRead(ctx context.Context, id int64, read bool) error
-	SetStarred(ctx context.Context, id int64, starred bool) error
-	RenameSource(ctx context.Context, id int64, name string) error
-	RemoveSource(ctx context.Context, id int64) error
-	SetMirrors(ctx context.Context, id int64, mirrors []string) error
-}
-
-// Deps are what the window works with: the cache, and the actions that
-// use the network, run by the command line's own refresher and client.
-type Deps struct {
-	Library Library
-	// Refresh refreshes every source, reporting progress; an error says
-	// why it could not start.
-	Refresh func(ctx context.Context, progress func(feeds.Progress)) (app.Report, error)
-	// Probe says whether the network answers again, after a refresh found
-	// it offline: cheap, so the schedule asks it often then.
-	Probe func(ctx context.Context) bool
-	// AddSource adds what the reader typed (a URL, @channel, instagram:NAME…).
-	AddSource func(ctx context.Context, input string, o app.AddOptions) (app.Added, error)
-	// Interval is the time between background refreshes; 0: none.
-	Interval time.Duration
-	// OpenFirst opens the newest article once the list is read (for
-	// screenshots and demos).
-	OpenFirst bool
-	// Settings reads and changes the connection settings.
-	Settings ConnectionSettings
-	// FullText fetches an article's page and keeps its full text.
-	FullText func(ctx context.Context, articleID int64, pageURL string) error
-	// Storage reads and changes retention and the media budget.
-	Storage StorageSettings
-	// Notify keeps the sources whose new articles are announced (none by
-	// default).
-	Notify NotifySettings
-	// ImportOPML adds the sources of an OPML file, all or none;
-	// ExportOPML writes every source as OPML, mirrors included.
-	ImportOPML func(ctx context.Context, r io.Reader) (added, listed int, err error)
-	ExportOPML func(ctx context.Context, w io.Writer) (int, error)
-	// Reading is the theme and text size to start with; SaveReading keeps
-	// a change.
-	Reading     Reading
-	SaveReading func(ctx context.Context, r Reading) error
-	// Tray asks for a tray icon. On Linux the tray needs a D-Bus session:
-	// without one Fyne's systray crashes as the app quits.
-	Tray bool
-	// FirstRun, when set, shows the welcome before the main window.
-	FirstRun *FirstRun
-	// ImportBundle adds the sources and articles of a file of saved news
-	// (kabootar bundle export); nil hides it.
-	ImportBundle func(ctx context.Context, r io.Reader) (cache.BundleStats, error)
-	// ExportBundle writes saved news (opt chooses what), images included.
-	ExportBundle func(ctx context.Context, w io.Writer, opt cache.BundleOptions) (cache.BundleStats, error)
-}
 
 // pageSize is how many list rows are read from the cache at a time.
 const pageSize = 200
@@ -154,19 +92,19 @@ func LoadTranslations() error {
 
 // New builds the window on app. Nothing is read yet: call Start.
 func New(app fyne.App, deps Deps) *Window {
-	app.Settings().SetTheme(newTheme(deps.Reading))
-	if deps.Reading.Scale <= 0 {
-		deps.Reading.Scale = 1
+	app.Settings().SetTheme(newTheme(deps.Options.Reading))
+	if deps.Options.Reading.Scale <= 0 {
+		deps.Options.Reading.Scale = 1
 	}
-	if deps.Reading.Theme == "" {
-		deps.Reading.Theme = "system"
+	if deps.Options.Reading.Theme == "" {
+		deps.Options.Reading.Theme = "system"
 	}
-	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Reading, interval: deps.Interval}
+	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Options.Reading, interval: deps.Options.Interval}
 	icon := fyne.NewStaticResource("kabootar.png", assets.Icon)
 	w.win.SetIcon(icon)
 	w.build()
 	// A tray icon, where the desktop offers one (Fyne adds Quit).
-	if desk, ok := app.(desktop.App); ok && deps.Tray {
+	if desk, ok := app.(desktop.App); ok && deps.Options.Tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayMenu(fyne.NewMenu("Kabootar",
 			fyne.NewMenuItem(lang.L("Show Kabootar"), func() { w.win.Show() }),
@@ -222,7 +160,7 @@ func (w *Window) build() {
 // Start reads the sources and the first page of articles, in the
 // background, and starts the refresh schedule.
 func (w *Window) Start(ctx context.Context) {
-	if w.deps.FirstRun != nil {
+	if w.deps.Options.FirstRun != nil {
 		w.showWelcome(ctx)
 		return
 	}
@@ -236,8 +174,8 @@ func (w *Window) startMain(ctx context.Context) {
 	// The schedule: checked often, so that a new interval in the settings
 	// counts at once; never while a refresh runs.
 	tick := 30 * time.Second
-	if w.deps.Interval > 0 && w.deps.Interval < tick {
-		tick = w.deps.Interval
+	if w.deps.Options.Interval > 0 && w.deps.Options.Interval < tick {
+		tick = w.deps.Options.Interval
 	}
 	w.lastRefresh = time.Now()
 	go w.schedule(ctx, tick)

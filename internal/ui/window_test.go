@@ -112,14 +112,14 @@ func TestWindowRefreshAndOffline(t *testing.T) {
 	src, _ := st.Source(context.Background(), id)
 	offline := []feeds.Result{{Source: src, Err: errors.New("no route"), Verdict: transport.VerdictTCPTimeout}}
 	calls := 0
-	w := New(a, Deps{Library: st, Refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Actions: &fakeActions{refresh: results(func(ctx context.Context, progress func(feeds.Progress)) []feeds.Result {
 		calls++
 		progress(feeds.Progress{Done: 1, Total: 1})
 		if calls == 1 {
 			return offline
 		}
 		return []feeds.Result{{Source: src, OK: true, Route: "socks5://127.0.0.1:9050", URLUsed: src.URL}}
-	})})
+	})}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
@@ -145,11 +145,11 @@ func TestWindowAddSource(t *testing.T) {
 	a := test.NewTempApp(t)
 	st, _ := testStore(t)
 	var added string
-	w := New(a, Deps{Library: st, AddSource: func(ctx context.Context, input string, _ app.AddOptions) (app.Added, error) {
+	w := New(a, Deps{Library: st, Actions: &fakeActions{addSource: func(ctx context.Context, input string, _ app.AddOptions) (app.Added, error) {
 		added = input
 		_, err := st.AddSource(ctx, cache.Source{Kind: cache.KindTelegram, URL: "https://t.me/s/azadinews", Name: "آزادی"})
 		return app.Added{}, err
-	}})
+	}}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	locked(w, func() { w.addSource("@azadinews") })
@@ -195,7 +195,7 @@ func TestSettingsChangeMode(t *testing.T) {
 	LoadTranslations()
 	st, _ := testStore(t)
 	fc := &fakeConnection{conn: Connection{Mode: "auto", Proxies: []string{"socks5://u:***@127.0.0.1:9050"}, DoH: true}}
-	w := New(a, Deps{Library: st, Settings: fc})
+	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
 	t.Cleanup(w.Wait)
 	var f *settingsForm
 	locked(w, func() {
@@ -241,10 +241,10 @@ func TestGetFullText(t *testing.T) {
 	a := test.NewTempApp(t)
 	st, _ := testStore(t)
 	var fetched string
-	w := New(a, Deps{Library: st, FullText: func(ctx context.Context, id int64, page string) error {
+	w := New(a, Deps{Library: st, Actions: &fakeActions{fullText: func(ctx context.Context, id int64, page string) error {
 		fetched = page
 		return st.SetArticleContent(ctx, id, "<p>The whole story, at length.</p>", "The whole story, at length.")
-	}})
+	}}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	eventually(t, w, "the list", func() bool { return len(w.articles) == 3 })
@@ -324,9 +324,9 @@ func TestNotifyNewArticlesOfMarkedSources(t *testing.T) {
 	st, id := testStore(t)
 	src, _ := st.Source(context.Background(), id)
 	notify := &memNotify{m: map[int64]bool{}}
-	w := New(a, Deps{Library: st, Notify: notify, Refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Settings: &fakeSettings{notify: notify}, Actions: &fakeActions{refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
 		return []feeds.Result{{Source: src, OK: true, New: 4, Route: "direct", URLUsed: src.URL}}
-	})})
+	})}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
@@ -421,7 +421,7 @@ func TestScheduledRefresh(t *testing.T) {
 	var mu sync.Mutex
 	calls, running, overlap := 0, 0, false
 	ctx, cancel := context.WithCancel(context.Background())
-	w := New(a, Deps{Library: st, Interval: 20 * time.Millisecond, Refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
+	w := New(a, Deps{Library: st, Options: Options{Interval: 20 * time.Millisecond}, Actions: &fakeActions{refresh: results(func(context.Context, func(feeds.Progress)) []feeds.Result {
 		mu.Lock()
 		calls++
 		running++
@@ -432,7 +432,7 @@ func TestScheduledRefresh(t *testing.T) {
 		running--
 		mu.Unlock()
 		return nil
-	})})
+	})}})
 	t.Cleanup(w.Wait)
 	t.Cleanup(cancel)
 	w.Start(ctx)
@@ -515,9 +515,9 @@ func TestRefreshThatCannotStart(t *testing.T) {
 	a := test.NewTempApp(t)
 	LoadTranslations()
 	st, _ := testStore(t)
-	w := New(a, Deps{Library: st, Refresh: func(context.Context, func(feeds.Progress)) (app.Report, error) {
+	w := New(a, Deps{Library: st, Actions: &fakeActions{refresh: func(context.Context, func(feeds.Progress)) (app.Report, error) {
 		return app.Report{}, fmt.Errorf("setting transport.mode: %w", app.ErrSettings)
-	}})
+	}}})
 	t.Cleanup(w.Wait)
 	w.Start(context.Background())
 	locked(w, func() { w.startRefresh() })
