@@ -81,54 +81,74 @@ func (w *Window) searchChanged(text string) {
 	})
 }
 
-// buildArticleList makes the article list: a page of rows read at a
-// time, the next read as the end nears.
+// articleRow is a row of the article list: the title (bold while
+// unread, with the unread dot and the star), and under it the source and
+// the time. They are labels of their own: one run mixing a Persian name
+// and a date is not ordered right.
+type articleRow struct {
+	widget.BaseWidget
+	title, source, when *widget.Label
+}
+
+func newArticleRow() *articleRow {
+	r := &articleRow{title: widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		source: widget.NewLabel("source"), when: widget.NewLabel("time")}
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.source.Truncation = fyne.TextTruncateEllipsis
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *articleRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewVBox(r.title, container.NewBorder(nil, nil, nil, r.when, r.source)))
+}
+
+// set shows a, from the source named source.
+func (r *articleRow) set(a cache.Summary, source string) {
+	mark := ""
+	if !a.Read {
+		mark = "● "
+	}
+	if a.Starred {
+		mark += "★ "
+	}
+	r.title.SetText(mark + a.Title)
+	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
+	r.title.Alignment = alignFor(a.Title)
+	when := a.Published.Local().Format("2006-01-02 15:04")
+	if r.title.Alignment == fyne.TextAlignTrailing {
+		// Right to left: the source on the right, the time on the left.
+		source, when = when, source
+	}
+	r.source.SetText(source)
+	r.when.SetText(when)
+	r.title.Refresh()
+}
+
+// articleRows is the article list's data: the rows loaded so far, a page
+// at a time, and the next page read as the end nears.
+type articleRows struct{ w *Window }
+
+func (l articleRows) Length() int { return len(l.w.articles) }
+
+func (l articleRows) CreateItem() fyne.CanvasObject { return newArticleRow() }
+
+func (l articleRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
+	w := l.w
+	if i >= len(w.articles) {
+		return
+	}
+	a := w.articles[i]
+	o.(*articleRow).set(a, w.sourceName(a.SourceID))
+	if i >= len(w.articles)-20 && w.more && !w.loading {
+		w.loadMore()
+	}
+}
+
+// buildArticleList makes the article list.
 func (w *Window) buildArticleList() {
-	w.articleList = widget.NewList(
-		func() int { return len(w.articles) },
-		func() fyne.CanvasObject {
-			title := widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			title.Truncation = fyne.TextTruncateEllipsis
-			// The source and the time in labels of their own: one run
-			// mixing a Persian name and a date is not ordered right.
-			left, right := widget.NewLabel("source"), widget.NewLabel("time")
-			left.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(title, container.NewBorder(nil, nil, nil, right, left))
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i >= len(w.articles) {
-				return
-			}
-			a := w.articles[i]
-			box := o.(*fyne.Container)
-			title := box.Objects[0].(*widget.Label)
-			metaRow := box.Objects[1].(*fyne.Container)
-			left, right := metaRow.Objects[0].(*widget.Label), metaRow.Objects[1].(*widget.Label)
-			mark := ""
-			if !a.Read {
-				mark = "● "
-			}
-			if a.Starred {
-				mark += "★ "
-			}
-			title.SetText(mark + a.Title)
-			title.TextStyle = fyne.TextStyle{Bold: !a.Read}
-			title.Alignment = alignFor(a.Title)
-			source, when := w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04")
-			if title.Alignment == fyne.TextAlignTrailing {
-				// Right to left: the source on the right, the time on the left.
-				source, when = when, source
-			}
-			left.SetText(source)
-			right.SetText(when)
-			left.Alignment = fyne.TextAlignLeading
-			left.Refresh()
-			title.Refresh()
-			// Read the next page before the end is reached.
-			if i >= len(w.articles)-20 && w.more && !w.loading {
-				w.loadMore()
-			}
-		})
+	rows := articleRows{w}
+	w.articleList = widget.NewList(rows.Length, rows.CreateItem, rows.UpdateItem)
 	w.articleList.OnSelected = func(i widget.ListItemID) {
 		if i < len(w.articles) {
 			w.open(w.articles[i].ID)

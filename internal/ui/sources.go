@@ -179,31 +179,39 @@ func (w *Window) announce(results []feeds.Result) {
 	}
 }
 
+// sourceRows is the sources list's data: "All sources", then each source.
+type sourceRows struct{ w *Window }
+
+func (l sourceRows) Length() int { return len(l.w.sources) + 1 }
+
+func (l sourceRows) CreateItem() fyne.CanvasObject { return newSourceRow() }
+
+func (l sourceRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
+	w := l.w
+	row := o.(*sourceRow)
+	name, count := row.name, row.count
+	if i == 0 || i-1 >= len(w.sources) {
+		name.SetText(lang.L("All sources"))
+		name.Alignment = alignFor(name.Text)
+		row.status.SetText("")
+		count.SetText("")
+		row.onMenu = nil
+		return
+	}
+	s := w.sources[i-1]
+	row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
+	name.SetText(cmp.Or(s.Name, s.URL))
+	name.Alignment = alignFor(name.Text)
+	row.status.Alignment = name.Alignment
+	row.status.SetText(w.sourceStatus(s))
+	count.SetText(countText(s.Unread))
+}
+
 // buildSourceList makes the sources pane: "All sources", then each
 // source with its status and unread count.
 func (w *Window) buildSourceList() {
-	w.sourceList = widget.NewList(
-		func() int { return len(w.sources) + 1 },
-		func() fyne.CanvasObject { return newSourceRow() },
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*sourceRow)
-			name, count := row.name, row.count
-			if i == 0 {
-				name.SetText(lang.L("All sources"))
-				name.Alignment = alignFor(name.Text)
-				row.status.SetText("")
-				count.SetText("")
-				row.onMenu = nil
-				return
-			}
-			s := w.sources[i-1]
-			row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
-			name.SetText(cmp.Or(s.Name, s.URL))
-			name.Alignment = alignFor(name.Text)
-			row.status.Alignment = name.Alignment
-			row.status.SetText(w.sourceStatus(s))
-			count.SetText(countText(s.Unread))
-		})
+	rows := sourceRows{w}
+	w.sourceList = widget.NewList(rows.Length, rows.CreateItem, rows.UpdateItem)
 	w.sourceList.OnSelected = func(i widget.ListItemID) {
 		w.query.SourceID = 0
 		if i > 0 && i-1 < len(w.sources) {
