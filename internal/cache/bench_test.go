@@ -153,3 +153,41 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "every-article-ms")
 }
+
+// BenchmarkSaveMedia stores a refresh's batch of 512 distinct 4 KB images,
+// one per article, as the offline pass's writer does.
+func BenchmarkSaveMedia(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	const batch = 512
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		id, _ := s.AddSource(ctx, Source{URL: fmt.Sprint("https://x.example/feed", n)})
+		if _, err := s.SaveFetch(ctx, id, &Fetched{Articles: benchArticles(r, fmt.Sprint(n), batch)}); err != nil {
+			b.Fatal(err)
+		}
+		arts, _ := s.Articles(ctx, Query{SourceID: id, Limit: batch})
+		results := make([]MediaResult, 0, batch)
+		done := make([]int64, 0, batch)
+		for _, a := range arts {
+			data := make([]byte, 4096)
+			for j := range data {
+				data[j] = byte(r.Uint32())
+			}
+			results = append(results, MediaResult{ArticleID: a.ID, URL: fmt.Sprintf("https://img.example/%d/%d.png", n, a.ID), Media: &Media{MIME: "image/png", Data: data}})
+			done = append(done, a.ID)
+		}
+		n++
+		b.StartTimer()
+		if err := s.SaveMedia(ctx, results, done); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/image")
+}

@@ -85,8 +85,7 @@ func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
 			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`},
 		{&w.stored, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
 			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
-				hash = excluded.hash, error = ''
-			RETURNING id`},
+				hash = excluded.hash, error = ''`},
 		{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
 				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
@@ -122,7 +121,11 @@ func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error 
 		if _, err := w.blob.ExecContext(ctx, hash, r.Media.MIME, r.Media.Data, len(r.Media.Data), now); err != nil {
 			return err
 		}
-		err = w.stored.QueryRowContext(ctx, r.URL, r.Media.MIME, len(r.Media.Data), now, hash).Scan(&id)
+		if _, err := w.stored.ExecContext(ctx, r.URL, r.Media.MIME, len(r.Media.Data), now, hash); err != nil {
+			return err
+		}
+		_, err = w.link.ExecContext(ctx, r.ArticleID, r.URL)
+		return err
 	case r.Failed != "":
 		err = w.failed.QueryRowContext(ctx, r.URL, now, r.Failed).Scan(&id)
 	default:
