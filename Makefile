@@ -108,17 +108,20 @@ uninstall:
 
 # Screenshots of the real window under Xvfb, in English and Persian: the
 # main window on a demo data directory (nothing is fetched), and the first
-# run's connection and sources steps on an empty one. Writes
-# bin/screenshot-{en,fa}.png and bin/first-run-{connection,sources}-{en,fa}.png.
+# run's connection and sources steps on an empty one. Writes, into
+# docs/screenshots/ (committed: the READMEs show them),
+# main-{en,fa}.png and first-run-{connection,sources}-{en,fa}.png.
+SHOTS := docs/screenshots
 screenshot: build
 	@bash scripts/deps.sh screenshot
 	$(GO) run ./scripts/demo bin/demo-data
+	mkdir -p $(SHOTS)
 	for l in en fa; do \
 	  loc=en_US; [ $$l = fa ] && loc=fa_IR; \
-	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-first & p=\$$!; sleep 8; import -window root bin/screenshot-$$l.png; kill \$$p"; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-first & p=\$$!; sleep 8; import -window root $(SHOTS)/main-$$l.png; kill \$$p"; \
 	  for step in 1:connection 2:sources; do \
 	    rm -rf bin/first-run-data; \
-	    xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/first-run-data --welcome-step $${step%%:*} & p=\$$!; sleep 5; import -window root bin/first-run-$${step#*:}-$$l.png; kill \$$p"; \
+	    xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/first-run-data --welcome-step $${step%%:*} & p=\$$!; sleep 5; import -window root $(SHOTS)/first-run-$${step#*:}-$$l.png; kill \$$p"; \
 	  done; \
 	done
-	@ls -l bin/screenshot-*.png bin/first-run-*.png
+	@ls -l $(SHOTS)/*.png

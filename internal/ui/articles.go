@@ -104,7 +104,7 @@ func (r *articleRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // set shows a, from the source named source.
-func (r *articleRow) set(a cache.Summary, source string) {
+func (r *articleRow) set(a cache.Summary, source string, persian bool) {
 	mark := ""
 	if !a.Read {
 		mark = "● "
@@ -115,7 +115,10 @@ func (r *articleRow) set(a cache.Summary, source string) {
 	r.title.SetText(mark + a.Title)
 	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 	r.title.Alignment = alignFor(a.Title)
-	when := a.Published.Local().Format("2006-01-02 15:04")
+	when := dateText(a.Published.Local(), time.Now(), persian)
+	if persian {
+		when = visualRTL(when)
+	}
 	if r.title.Alignment == fyne.TextAlignTrailing {
 		// Right to left: the source on the right, the time on the left.
 		source, when = when, source
@@ -139,7 +142,7 @@ func (l articleRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	a := w.articles[i]
-	o.(*articleRow).set(a, w.sourceName(a.SourceID))
+	o.(*articleRow).set(a, w.sourceName(a.SourceID), w.persian)
 	if i >= len(w.articles)-20 && w.more && !w.loading {
 		w.loadMore()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -55,7 +56,7 @@ func (w *Window) open(id int64) {
 			// Source, time and author as labels of their own, in the
 			// article's direction: one run mixing them is not ordered right.
 			var parts []fyne.CanvasObject
-			for _, p := range []string{w.sourceName(a.SourceID), a.Published.Local().Format("2006-01-02 15:04"), a.Author} {
+			for _, p := range []string{w.sourceName(a.SourceID), visualRTL(dateText(a.Published.Local(), time.Now(), w.persian)), a.Author} {
 				if p != "" {
 					parts = append(parts, widget.NewLabel(p))
 				}

@@ -36,9 +36,9 @@ func (w *Window) startRefresh() {
 				w.progress.SetValue(float64(p.Done))
 				if p.Result.Offline {
 					// Said at once: the rest is not tried.
-					w.setBadge(badgeFor([]feeds.Result{p.Result}, w.lastOK()))
+					w.setBadge(badgeFor([]feeds.Result{p.Result}, w.lastOK(), w.persian))
 				} else {
-					w.setBadge(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]int{"Done": p.Done, "Total": p.Total}), "")
+					w.setBadge(lang.L("Refreshing {{.Done}} of {{.Total}}", map[string]string{"Done": numberText(p.Done, w.persian), "Total": numberText(p.Total, w.persian)}), "")
 				}
 				// With nothing to read yet (a first run), the news shows as
 				// each source brings it, not when the slowest is done. A
@@ -61,7 +61,7 @@ func (w *Window) startRefresh() {
 				w.showError(err)
 				return
 			}
-			w.setBadge(badgeFor(results, w.lastOK()))
+			w.setBadge(badgeFor(results, w.lastOK(), w.persian))
 			w.offline = rep.Offline
 			if nothingEver(results) && (w.firstRefresh || !w.toldNothing) {
 				w.toldNothing = true
@@ -99,7 +99,7 @@ func (w *Window) lastOK() time.Time {
 // badgeFor says how the news came: directly, through a proxy or mirror,
 // or not at all; detail is the proxy's address, shown apart (a Latin
 // address inside a Persian sentence would be misordered).
-func badgeFor(results []feeds.Result, lastOK time.Time) (text, detail string) {
+func badgeFor(results []feeds.Result, lastOK time.Time, persian bool) (text, detail string) {
 	if len(results) == 0 {
 		return "", ""
 	}
@@ -118,7 +118,7 @@ func badgeFor(results []feeds.Result, lastOK time.Time) (text, detail string) {
 	}
 	switch {
 	case ok == 0 && !lastOK.IsZero():
-		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": lastOK.Local().Format("2006-01-02 15:04")}), ""
+		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": fullDate(lastOK.Local(), persian)}), ""
 	case ok == 0:
 		return lang.L("Offline — showing saved news"), ""
 	case proxy != "":
@@ -132,7 +132,7 @@ func badgeFor(results []feeds.Result, lastOK time.Time) (text, detail string) {
 // setBadge says how the news came, the address (if any) in a label of its
 // own, on the side the language reads from.
 func (w *Window) setBadge(text, detail string) {
-	w.badge.SetText(text)
+	w.badge.SetText(visualRTL(text))
 	w.badgeDetail.SetText(detail)
 	box := w.badgeBox
 	if alignFor(text) == fyne.TextAlignTrailing {

@@ -28,10 +28,11 @@ type sourceRow struct {
 	widget.BaseWidget
 	name, status, count *widget.Label
 	onMenu              func(at fyne.Position)
+	rtl                 bool // the count on the left of the name
 }
 
-func newSourceRow() *sourceRow {
-	r := &sourceRow{name: widget.NewLabel("source name"), status: widget.NewLabel("✓"), count: widget.NewLabel("000")}
+func newSourceRow(rtl bool) *sourceRow {
+	r := &sourceRow{name: widget.NewLabel("source name"), status: widget.NewLabel("✓"), count: widget.NewLabel("000"), rtl: rtl}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.status.Truncation = fyne.TextTruncateEllipsis
 	r.status.SizeName = theme.SizeNameCaptionText
@@ -42,8 +43,11 @@ func newSourceRow() *sourceRow {
 // CreateRenderer lays the status under the name, so that a long status
 // (the proxy that served it) never squeezes the name.
 func (r *sourceRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count,
-		container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.status)))
+	names := container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.status)
+	if r.rtl {
+		return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.count, nil, names))
+	}
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count, names))
 }
 
 // TappedSecondary opens the source's menu.
@@ -184,7 +188,7 @@ type sourceRows struct{ w *Window }
 
 func (l sourceRows) Length() int { return len(l.w.sources) + 1 }
 
-func (l sourceRows) CreateItem() fyne.CanvasObject { return newSourceRow() }
+func (l sourceRows) CreateItem() fyne.CanvasObject { return newSourceRow(l.w.persian) }
 
 func (l sourceRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
 	w := l.w
@@ -204,7 +208,7 @@ func (l sourceRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
 	name.Alignment = alignFor(name.Text)
 	row.status.Alignment = name.Alignment
 	row.status.SetText(w.sourceStatus(s))
-	count.SetText(countText(s.Unread))
+	count.SetText(countText(s.Unread, w.persian))
 }
 
 // buildSourceList makes the sources pane: "All sources", then each
@@ -294,9 +298,9 @@ func VerdictText(v string) string {
 	return lang.L("verdict.other")
 }
 
-func countText(n int) string {
+func countText(n int, persian bool) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprint(n)
+	return numberText(n, persian)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kabootar/kabootar/assets"
 	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/feeds"
 )
 
 // pageSize is how many list rows are read from the cache at a time.
@@ -29,6 +31,7 @@ type Window struct {
 	articles   []cache.Summary
 	query      cache.Query
 	more       bool // the list may go on past what is loaded
+	persian    bool // the window speaks Persian: Solar Hijri dates, Persian digits, mirrored
 	loading    bool
 	selected   int64
 	refreshing context.CancelFunc
@@ -122,6 +125,7 @@ func New(app fyne.App, deps Deps) *Window {
 func (w *Window) Window() fyne.Window { return w.win }
 
 func (w *Window) build() {
+	w.persian = persianWindow()
 	w.buildSourceList()
 	w.buildArticleList()
 	readerPane := w.buildReader()
@@ -146,12 +150,24 @@ func (w *Window) build() {
 	w.badge = widget.NewLabel("")
 	w.badgeDetail = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	w.badgeBox = container.NewHBox(w.badge, w.badgeDetail)
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(w.refreshBtn, add, settings, help, w.filter), w.badgeBox,
-		container.NewVBox(w.search, w.progress))
-
-	lists := container.NewHSplit(w.sourceList, w.articleList)
-	lists.Offset = 0.35
-	main := container.NewHSplit(lists, readerPane)
+	buttons := []fyne.CanvasObject{w.refreshBtn, add, settings, help, w.filter}
+	var toolbar fyne.CanvasObject
+	var main *container.Split
+	if w.persian {
+		// Mirrored, as Persian apps are: the toolbar from the right with
+		// the search towards the left, the sources at the right edge, the
+		// reader at the left.
+		slices.Reverse(buttons)
+		toolbar = container.NewBorder(nil, nil, w.badgeBox, container.NewHBox(buttons...), container.NewVBox(w.search, w.progress))
+		lists := container.NewHSplit(w.articleList, w.sourceList)
+		lists.Offset = 0.65
+		main = container.NewHSplit(readerPane, lists)
+	} else {
+		toolbar = container.NewBorder(nil, nil, container.NewHBox(buttons...), w.badgeBox, container.NewVBox(w.search, w.progress))
+		lists := container.NewHSplit(w.sourceList, w.articleList)
+		lists.Offset = 0.35
+		main = container.NewHSplit(lists, readerPane)
+	}
 	main.Offset = 0.5
 	w.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, main))
 	w.bindKeys()
@@ -180,3 +196,7 @@ func (w *Window) startMain(ctx context.Context) {
 	w.lastRefresh = time.Now()
 	go w.schedule(ctx, tick)
 }
+
+// persianWindow says the window speaks Persian: its translations read
+// right to left.
+func persianWindow() bool { return feeds.Direction(lang.L("Refresh")) == "rtl" }
