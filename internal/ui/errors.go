@@ -67,5 +67,5 @@ func (w *Window) showError(err error) {
 	msg.Alignment = alignFor(msg.Text)
 	d := dialog.NewCustom(lang.L("Something went wrong"), lang.L("Close"), container.NewVBox(msg, caption, detail), w.win)
 	d.Resize(fyne.NewSize(520, 240))
-	d.Show()
+	w.showDialog(d, d.Hide)
 }

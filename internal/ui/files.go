@@ -16,7 +16,7 @@ import (
 )
 
 func (w *Window) addSourceDialog() {
-	entry := widget.NewEntry()
+	entry := w.newEntry(false)
 	entry.SetPlaceHolder(lang.L("URL, @channel, instagram:NAME or x:NAME"))
 	items := []*widget.FormItem{widget.NewFormItem("", entry)}
 	if w.deps.Actions != nil {
@@ -24,12 +24,12 @@ func (w *Window) addSourceDialog() {
 			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
 			widget.NewButton(lang.L("Export OPML…"), w.exportOPML))))
 	}
-	dialog.ShowForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), items,
+	w.showForm(lang.L("Add source"), lang.L("Add"), lang.L("Cancel"), items,
 		func(ok bool) {
 			if ok && strings.TrimSpace(entry.Text) != "" {
 				w.addSource(entry.Text)
 			}
-		}, w.win)
+		}, entry)
 }
 
 // importOPML adds the sources of a file the reader picks.
@@ -67,7 +67,7 @@ func (w *Window) importFile(read func(context.Context, io.Reader) (int, error), 
 					w.showError(err)
 					return
 				}
-				dialog.ShowInformation(title, said(n), w.win)
+				w.showDialog(dialog.NewInformation(title, said(n), w.win), nil)
 				w.reloadSources()
 				w.reloadArticles()
 			})
@@ -92,7 +92,7 @@ func (w *Window) exportBundle() {
 					w.showError(err)
 					return
 				}
-				dialog.ShowInformation(lang.L("Export saved news…"), lang.L("Exported {{.Count}} articles.", map[string]int{"Count": n}), w.win)
+				w.showDialog(dialog.NewInformation(lang.L("Export saved news…"), lang.L("Exported {{.Count}} articles.", map[string]int{"Count": n}), w.win), nil)
 			})
 		})
 	}, w.win)

@@ -12,7 +12,8 @@ import (
 // showHelp lists the keyboard shortcuts.
 func (w *Window) showHelp() {
 	keys := [][2]string{{"j / k", "Next / previous article"}, {"space", "Page down, then the next article"}, {"m", "Read / unread"},
-		{"s", "Star"}, {"r", "Refresh"}, {"/", "Search"}, {"o", "Open original"}, {"Ctrl+,", "Settings"}, {"?", "This help"}}
+		{"s", "Star"}, {"r, F5", "Refresh"}, {"/, Ctrl+F", "Search"}, {"o", "Open original"}, {"Ctrl+,", "Settings"}, {"?", "This help"},
+		{"Esc / Enter", "Close / confirm a dialog"}, {"Ctrl+Q", "Quit"}}
 	grid := container.NewGridWithColumns(2)
 	for _, k := range keys {
 		grid.Add(widget.NewLabelWithStyle(k[0], fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
@@ -26,13 +27,31 @@ func (w *Window) showHelp() {
 		grid.Add(widget.NewLabel(m[0]))
 		grid.Add(widget.NewLabel(m[1]))
 	}
-	dialog.ShowCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), grid, w.win)
+	d := dialog.NewCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), grid, w.win)
+	w.showDialog(d, d.Hide)
 }
 
 // bindKeys sets the keyboard shortcuts (showHelp lists them).
 func (w *Window) bindKeys() {
-	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault},
+	c := w.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { w.showSettings() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { c.Focus(w.search) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.app.Quit() })
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		switch k.Name {
+		case fyne.KeyEscape:
+			w.closeDialog()
+		case fyne.KeyReturn, fyne.KeyEnter:
+			w.confirmDialog()
+		case fyne.KeyF5:
+			if len(w.dialogs) == 0 {
+				w.refreshOrCancel()
+			}
+		}
+	})
 	w.win.Canvas().SetOnTypedRune(func(r rune) {
 		if w.win.Canvas().Focused() != nil {
 			return // typing in the search box

@@ -161,12 +161,13 @@ func (w *Window) openOriginal() {
 	if err != nil {
 		return
 	}
-	dialog.ShowConfirm(lang.L("Open original"), lang.L("Opening the original uses your system browser, which does not use Kabootar's routes or proxy."),
+	d := dialog.NewConfirm(lang.L("Open original"), lang.L("Opening the original uses your system browser, which does not use Kabootar's routes or proxy."),
 		func(ok bool) {
 			if ok {
 				w.app.OpenURL(u)
 			}
 		}, w.win)
+	w.showDialog(d, d.Confirm)
 }
 
 // getFullText fetches the article's page through Kabootar's routes,

@@ -96,15 +96,15 @@ func (w *Window) showSettings() {
 
 // settingsForm is the settings dialog's widgets.
 type settingsForm struct {
-	resolvers, bridges       *widget.Entry
-	days, perSource, mediaMB *widget.Entry
-	every                    *widget.Entry
+	resolvers, bridges       *dialogEntry
+	days, perSource, mediaMB *dialogEntry
+	every                    *dialogEntry
 	language                 *widget.Select
 
 	theme   *widget.Select
 	size    *widget.Select
 	mode    *widget.RadioGroup
-	proxies *widget.Entry
+	proxies *dialogEntry
 	doh     *widget.Check
 	results *widget.Label
 	checks  *fyne.Container // a row per route: the route, and how it fared
@@ -120,17 +120,17 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	}
 	mode := widget.NewRadioGroup(labels, nil)
 	mode.SetSelected(modeLabel(conn.Mode))
-	proxies := widget.NewMultiLineEntry()
+	proxies := w.newEntry(true)
 	proxies.SetPlaceHolder("socks5://127.0.0.1:9050")
 	proxies.SetText(strings.Join(conn.Proxies, "\n"))
 	proxies.SetMinRowsVisible(3)
 	doh := widget.NewCheck(lang.L("DNS-over-HTTPS"), nil)
 	doh.SetChecked(conn.DoH)
-	resolvers := widget.NewMultiLineEntry()
+	resolvers := w.newEntry(true)
 	resolvers.SetPlaceHolder(lang.L("Your own resolvers, one per line (empty: the built-in ones)"))
 	resolvers.SetText(strings.Join(conn.Resolvers, "\n"))
 	resolvers.SetMinRowsVisible(2)
-	bridges := widget.NewMultiLineEntry()
+	bridges := w.newEntry(true)
 	bridges.SetPlaceHolder("https://rsshub.example")
 	bridges.SetText(strings.Join(conn.Bridges, "\n"))
 	bridges.SetMinRowsVisible(2)
@@ -192,7 +192,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		proxies, doh, resolvers,
 		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
 		test, results, grid)
-	days, perSource, mediaMB, every := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	days, perSource, mediaMB, every := w.newEntry(false), w.newEntry(false), w.newEntry(false), w.newEntry(false)
 	if w.deps.Settings != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
 		perSource.SetText(strconv.Itoa(st.PerSource))
@@ -234,7 +234,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		nextStorage := st
 		var bad error
 		for _, f := range []struct {
-			e   *widget.Entry
+			e   *dialogEntry
 			dst *int
 		}{{days, &nextStorage.RetentionDays}, {perSource, &nextStorage.PerSource}, {mediaMB, &nextStorage.MediaMB}, {every, &nextStorage.RefreshMinutes}} {
 			if n, err := strconv.Atoi(strings.TrimSpace(f.e.Text)); err == nil && n >= 0 {
@@ -269,7 +269,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		}
 	}, w.win)
 	d.Resize(fyne.NewSize(600, 640))
-	d.Show()
+	w.showDialog(d, nil)
 	return f
 }
 

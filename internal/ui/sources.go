@@ -76,24 +76,24 @@ func (w *Window) sourceMenu(src cache.Source, at fyne.Position) {
 }
 
 func (w *Window) renameDialog(src cache.Source) {
-	entry := widget.NewEntry()
+	entry := w.newEntry(false)
 	entry.SetText(cmp.Or(src.Name, src.URL))
-	dialog.ShowForm(lang.L("Rename…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+	w.showForm(lang.L("Rename…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
 		func(ok bool) {
 			name := strings.TrimSpace(entry.Text)
 			if ok && name != "" {
 				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RenameSource(ctx, src.ID, name) })
 			}
-		}, w.win)
+		}, entry)
 }
 
 // mirrorsDialog edits a source's other addresses, one per line.
 func (w *Window) mirrorsDialog(src cache.Source) {
-	entry := widget.NewMultiLineEntry()
+	entry := w.newEntry(true)
 	entry.SetText(strings.Join(src.Mirrors, "\n"))
 	entry.SetPlaceHolder("https://mirror.example/feed")
 	entry.SetMinRowsVisible(4)
-	dialog.ShowForm(lang.L("Mirrors…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
+	w.showForm(lang.L("Mirrors…"), lang.L("Save"), lang.L("Cancel"), []*widget.FormItem{widget.NewFormItem("", entry)},
 		func(ok bool) {
 			if !ok {
 				return
@@ -110,16 +110,17 @@ func (w *Window) mirrorsDialog(src cache.Source) {
 				}
 			}
 			w.changeSource(func(ctx context.Context) error { return w.deps.Library.SetMirrors(ctx, src.ID, mirrors) })
-		}, w.win)
+		}, entry)
 }
 
 func (w *Window) removeDialog(src cache.Source) {
-	dialog.ShowConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": cmp.Or(src.Name, src.URL)}),
+	// No default: Enter does not remove.
+	w.showDialog(dialog.NewConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": cmp.Or(src.Name, src.URL)}),
 		func(ok bool) {
 			if ok {
 				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RemoveSource(ctx, src.ID) })
 			}
-		}, w.win)
+		}, w.win), nil)
 }
 
 // changeSource runs a change in the background, then reads the lists again.

@@ -393,5 +393,5 @@ func (w *Window) nothingCame(results []feeds.Result) {
 	d = dialog.NewCustom(lang.L("Nothing came through"), lang.L("Close"),
 		container.NewVBox(text, buttons), w.win)
 	d.Resize(fyne.NewSize(520, 260))
-	d.Show()
+	w.showDialog(d, d.Hide)
 }

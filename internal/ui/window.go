@@ -30,8 +30,9 @@ type Window struct {
 	sources    []cache.Source
 	articles   []cache.Summary
 	query      cache.Query
-	more       bool // the list may go on past what is loaded
-	persian    bool // the window speaks Persian: Solar Hijri dates, Persian digits, mirrored
+	more       bool         // the list may go on past what is loaded
+	dialogs    []openDialog // open, the top last
+	persian    bool         // the window speaks Persian: Solar Hijri dates, Persian digits, mirrored
 	loading    bool
 	selected   int64
 	refreshing context.CancelFunc

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The window keeps its open dialogs, so that Escape closes the top one and
+// Enter confirms it where it has a default, as in every desktop app (Fyne's
+// dialogs answer neither).
+
+// openDialog is a dialog the window shows, with its default action (nil:
+// none; Enter then does nothing).
+type openDialog struct {
+	d       dialog.Dialog
+	confirm func()
+}
+
+// showDialog shows d, on top of any other; confirm is what Enter does.
+func (w *Window) showDialog(d dialog.Dialog, confirm func()) {
+	w.dialogs = append(w.dialogs, openDialog{d: d, confirm: confirm})
+	d.SetOnClosed(func() {
+		w.dialogs = slices.DeleteFunc(w.dialogs, func(o openDialog) bool { return o.d == d })
+	})
+	d.Show()
+}
+
+// closeDialog closes the top dialog, as its Cancel or Close would; false:
+// there was none.
+func (w *Window) closeDialog() bool {
+	if len(w.dialogs) == 0 {
+		return false
+	}
+	w.dialogs[len(w.dialogs)-1].d.Hide()
+	return true
+}
+
+// confirmDialog runs the top dialog's default action; false: there is no
+// dialog, or it has none.
+func (w *Window) confirmDialog() bool {
+	if len(w.dialogs) == 0 || w.dialogs[len(w.dialogs)-1].confirm == nil {
+		return false
+	}
+	w.dialogs[len(w.dialogs)-1].confirm()
+	return true
+}
+
+// dialogEntry is an entry in a dialog: Escape in it closes the dialog
+// (a focused entry is given every key, and Fyne's ignores Escape).
+type dialogEntry struct {
+	widget.Entry
+	w *Window
+}
+
+func (w *Window) newEntry(multiLine bool) *dialogEntry {
+	e := &dialogEntry{w: w}
+	e.MultiLine = multiLine
+	if multiLine {
+		e.Wrapping = fyne.TextWrapWord
+	}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *dialogEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.w.closeDialog() {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// showForm is dialog.ShowForm kept by the window: Enter in a one-line
+// entry submits it, Escape cancels.
+func (w *Window) showForm(title, confirm, dismiss string, items []*widget.FormItem, callback func(bool), entries ...*dialogEntry) *dialog.FormDialog {
+	d := dialog.NewForm(title, confirm, dismiss, items, callback, w.win)
+	for _, e := range entries {
+		if !e.MultiLine {
+			e.OnSubmitted = func(string) { d.Submit() }
+		}
+	}
+	w.showDialog(d, d.Submit)
+	return d
+}

@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kabootar/kabootar/internal/app"
+	"github.com/kabootar/kabootar/internal/feeds"
+)
+
+// Escape closes a dialog (from an entry too), Enter confirms where there
+// is a default, F5 refreshes and Ctrl+F goes to the search box.
+func TestDesktopKeys(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, id := testStore(t)
+	var refreshed atomic.Int32
+	w := New(a, Deps{Library: st, Actions: &fakeActions{refresh: func(context.Context, func(feeds.Progress)) (app.Report, error) {
+		refreshed.Add(1)
+		return app.Report{}, nil
+	}}})
+	t.Cleanup(w.Wait)
+	w.Start(context.Background())
+	eventually(t, w, "the sources", func() bool { return len(w.sources) == 1 })
+	key := func(name fyne.KeyName) { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name}) }
+	top := func() fyne.CanvasObject { return w.win.Canvas().Overlays().Top() }
+
+	// Escape closes the help, the top dialog.
+	locked(w, func() { w.showHelp() })
+	locked(w, func() {
+		if top() == nil || len(w.dialogs) != 1 {
+			t.Fatalf("the help did not open: %d dialogs", len(w.dialogs))
+		}
+		key(fyne.KeyEscape)
+	})
+	eventually(t, w, "the help closed", func() bool { return top() == nil && len(w.dialogs) == 0 })
+
+	// Escape in the rename dialog's entry cancels; Enter in it saves.
+	src := w.sources[0]
+	var entry *dialogEntry
+	find := func() {
+		entry = nil
+		for _, o := range test.LaidOutObjects(top()) {
+			if e, ok := o.(*dialogEntry); ok {
+				entry = e
+			}
+		}
+	}
+	locked(w, func() { w.renameDialog(src); find() })
+	if entry == nil {
+		t.Fatal("no entry in the rename dialog")
+	}
+	locked(w, func() {
+		entry.SetText("Not this")
+		entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	})
+	eventually(t, w, "the rename cancelled", func() bool { return top() == nil })
+	locked(w, func() { w.renameDialog(src); find() })
+	locked(w, func() {
+		entry.SetText("Renamed by Enter")
+		entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
+	eventually(t, w, "the rename saved", func() bool { return len(w.sources) == 1 && w.sources[0].Name == "Renamed by Enter" })
+	if s, _ := st.Source(context.Background(), id); s.Name != "Renamed by Enter" {
+		t.Errorf("stored name %q", s.Name)
+	}
+
+	// F5 refreshes; Ctrl+F focuses the search.
+	locked(w, func() { key(fyne.KeyF5) })
+	eventually(t, w, "the refresh", func() bool { return refreshed.Load() == 1 && w.refreshing == nil })
+	locked(w, func() {
+		w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault})
+		if w.win.Canvas().Focused() != w.search {
+			t.Error("Ctrl+F did not go to the search box")
+		}
+	})
+}
