@@ -30,6 +30,10 @@ func (c *cli) window(ctx context.Context) error {
 	if err != nil {
 		c.log.Warn("storage settings", "err", err)
 	}
+	state, err := a.Window(ctx)
+	if err != nil {
+		c.log.Warn("window state", "err", err)
+	}
 	var first *ui.FirstRun
 	if show, err := a.FirstRun(ctx); err != nil {
 		c.log.Warn("first run", "err", err)
@@ -54,6 +58,7 @@ func (c *cli) window(ctx context.Context) error {
 			Reading:   reading,
 			FirstRun:  first,
 			Tray:      trayAvailable(c.getenv),
+			Window:    state,
 		},
 	})
 	started := time.Now()
@@ -70,6 +75,7 @@ func (c *cli) window(ctx context.Context) error {
 		fyne.Do(fa.Quit)
 	}()
 	w.Window().ShowAndRun()
+	w.Wait() // what the window was still saving (its state) lands before the cache closes
 	return nil
 }
 

@@ -203,5 +203,11 @@ func (a *App) FirstRun(ctx context.Context) (bool, error) {
 	return err == nil && len(srcs) == 0, err
 }
 
+// Window is the window's state as it was last closed.
+func (a *App) Window(ctx context.Context) (WindowState, error) { return LoadWindow(ctx, a.store) }
+
+// SaveWindow keeps the window's state.
+func (a *App) SaveWindow(ctx context.Context, s WindowState) error { return s.Save(ctx, a.store) }
+
 // Welcomed remembers that the welcome was gone through.
 func (a *App) Welcomed(ctx context.Context) error { return Welcome{Done: true}.Save(ctx, a.store) }

@@ -38,6 +38,7 @@ const (
 
 	keyNotify   = "notify.sources" // JSON list of source IDs
 	keyWelcomed = "ui.welcomed"    // "1" once the welcome was gone through
+	keyWindow   = "ui.window"      // JSON: the window's size, panes and source, as last closed
 )
 
 // ErrSettings is a stored setting that cannot be used.
@@ -385,6 +386,43 @@ func (n Notify) Save(ctx context.Context, st settingStore) error {
 	}
 	slices.Sort(ids)
 	return st.SetSettings(ctx, map[string]string{keyNotify: mustJSON(ids)})
+}
+
+// WindowState is the window as the reader left it: its size, the panes'
+// widths (split offsets, 0 to 1) and the source chosen (0: all).
+type WindowState struct {
+	Width, Height float32
+	Lists, Main   float64
+	SourceID      int64
+}
+
+// Validate refuses a size or offset no window can have.
+func (s WindowState) Validate() error {
+	switch {
+	case s.Width < 0 || s.Height < 0 || s.Width > 1e5 || s.Height > 1e5:
+		return fmt.Errorf("window size %vx%v", s.Width, s.Height)
+	case s.Lists < 0 || s.Lists > 1 || s.Main < 0 || s.Main > 1:
+		return fmt.Errorf("pane offsets %v and %v: between 0 and 1", s.Lists, s.Main)
+	}
+	return nil
+}
+
+// LoadWindow reads the window's state; one that cannot be used is the
+// default (another version may have written it).
+func LoadWindow(ctx context.Context, st settingStore) (WindowState, error) {
+	var s WindowState
+	if err := jsonSetting(ctx, st, keyWindow, &s); err != nil || s.Validate() != nil {
+		return WindowState{}, nil
+	}
+	return s, nil
+}
+
+// Save validates s and stores it.
+func (s WindowState) Save(ctx context.Context, st settingStore) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return st.SetSettings(ctx, map[string]string{keyWindow: mustJSON(s)})
 }
 
 // Welcome is whether the reader has been through the first run's welcome.

@@ -164,3 +164,25 @@ func TestNotifySettings(t *testing.T) {
 		t.Errorf("stored %q", v)
 	}
 }
+
+func TestWindowSettings(t *testing.T) {
+	a := openTest(t)
+	ctx := context.Background()
+	if s, err := a.Window(ctx); err != nil || s != (WindowState{}) {
+		t.Fatalf("default: %+v %v", s, err)
+	}
+	want := WindowState{Width: 1000, Height: 700, Lists: 0.3, Main: 0.6, SourceID: 4}
+	if err := a.SaveWindow(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := a.Window(ctx); s != want {
+		t.Errorf("saved %+v, read %+v", want, s)
+	}
+	if err := a.SaveWindow(ctx, WindowState{Lists: 3}); err == nil {
+		t.Error("an offset past 1 was saved")
+	}
+	a.store.SetSetting(ctx, keyWindow, "{broken")
+	if s, err := a.Window(ctx); err != nil || s != (WindowState{}) {
+		t.Errorf("a broken state: %+v %v (want the default)", s, err)
+	}
+}

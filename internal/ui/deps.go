@@ -59,6 +59,9 @@ type Settings interface {
 	StorageSettings
 	NotifySettings
 	SaveReading(ctx context.Context, r Reading) error
+	// SaveWindow keeps the window's size, panes and source for the next
+	// start.
+	SaveWindow(ctx context.Context, s app.WindowState) error
 }
 
 // Options are how the window starts.
@@ -75,6 +78,8 @@ type Options struct {
 	Tray bool
 	// FirstRun, when set, shows the welcome before the main window.
 	FirstRun *FirstRun
+	// Window is the size, panes and source the window was closed with.
+	Window app.WindowState
 }
 
 // Deps are what the window works with: the library it reads, the actions

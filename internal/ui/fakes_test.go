@@ -73,6 +73,14 @@ type fakeSettings struct {
 	conn        ConnectionSettings
 	notify      NotifySettings
 	saveReading func(context.Context, Reading) error
+	saveWindow  func(context.Context, app.WindowState) error
+}
+
+func (f *fakeSettings) SaveWindow(ctx context.Context, s app.WindowState) error {
+	if f.saveWindow == nil {
+		return nil
+	}
+	return f.saveWindow(ctx, s)
 }
 
 func (f *fakeSettings) Connection(ctx context.Context) (Connection, error) {

@@ -242,6 +242,7 @@ func (w *Window) reloadSources() {
 			w.sources = srcs
 			w.sourceList.Refresh()
 			w.articleList.Refresh()
+			w.selectSource(w.query.SourceID)
 		})
 	})
 }
@@ -304,4 +305,22 @@ func countText(n int, persian bool) string {
 		return ""
 	}
 	return numberText(n, persian)
+}
+
+// selectSource shows id chosen in the sources list (the source the window
+// was closed with), without reading the articles again; 0 or a source no
+// longer followed: all sources.
+func (w *Window) selectSource(id int64) {
+	for i, s := range w.sources {
+		if s.ID == id {
+			if w.sourceList.OnSelected != nil {
+				w.sourceList.Select(i + 1)
+			}
+			return
+		}
+	}
+	if id != 0 {
+		w.query.SourceID = 0
+		w.reloadArticles()
+	}
 }

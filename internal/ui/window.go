@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/assets"
+	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
 )
@@ -30,9 +31,11 @@ type Window struct {
 	sources    []cache.Source
 	articles   []cache.Summary
 	query      cache.Query
-	more       bool         // the list may go on past what is loaded
-	dialogs    []openDialog // open, the top last
-	persian    bool         // the window speaks Persian: Solar Hijri dates, Persian digits, mirrored
+	more       bool             // the list may go on past what is loaded
+	dialogs    []openDialog     // open, the top last
+	lists      *container.Split // the sources and the articles
+	main       *container.Split // those and the reader
+	persian    bool             // the window speaks Persian: Solar Hijri dates, Persian digits, mirrored
 	loading    bool
 	selected   int64
 	refreshing context.CancelFunc
@@ -118,7 +121,13 @@ func New(app fyne.App, deps Deps) *Window {
 				}
 			})))
 	}
-	w.win.Resize(fyne.NewSize(1200, 760))
+	size := fyne.NewSize(1200, 760)
+	if st := deps.Options.Window; st.Width >= 400 && st.Height >= 300 {
+		size = fyne.NewSize(st.Width, st.Height)
+	}
+	w.win.Resize(size)
+	w.query.SourceID = deps.Options.Window.SourceID
+	w.win.SetOnClosed(w.saveState)
 	return w
 }
 
@@ -162,14 +171,20 @@ func (w *Window) build() {
 		toolbar = container.NewBorder(nil, nil, w.badgeBox, container.NewHBox(buttons...), container.NewVBox(w.search, w.progress))
 		lists := container.NewHSplit(w.articleList, w.sourceList)
 		lists.Offset = 0.65
+		w.lists = lists
 		main = container.NewHSplit(readerPane, lists)
 	} else {
 		toolbar = container.NewBorder(nil, nil, container.NewHBox(buttons...), w.badgeBox, container.NewVBox(w.search, w.progress))
 		lists := container.NewHSplit(w.sourceList, w.articleList)
 		lists.Offset = 0.35
+		w.lists = lists
 		main = container.NewHSplit(lists, readerPane)
 	}
 	main.Offset = 0.5
+	if st := w.deps.Options.Window; st.Lists > 0 && st.Main > 0 {
+		w.lists.Offset, main.Offset = st.Lists, st.Main
+	}
+	w.main = main
 	w.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, main))
 	w.bindKeys()
 }
@@ -201,3 +216,17 @@ func (w *Window) startMain(ctx context.Context) {
 // persianWindow says the window speaks Persian: its translations read
 // right to left.
 func persianWindow() bool { return feeds.Direction(lang.L("Refresh")) == "rtl" }
+
+// saveState keeps the window's size, panes and source for the next start.
+func (w *Window) saveState() {
+	if w.deps.Settings == nil || w.main == nil {
+		return
+	}
+	size := w.win.Canvas().Size()
+	st := app.WindowState{Width: size.Width, Height: size.Height, Lists: w.lists.Offset, Main: w.main.Offset, SourceID: w.query.SourceID}
+	w.bg.Go(func() {
+		if err := w.deps.Settings.SaveWindow(context.Background(), st); err != nil {
+			fyne.LogError("saving the window's state", err)
+		}
+	})
+}
