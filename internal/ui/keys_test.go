@@ -79,3 +79,27 @@ func TestDesktopKeys(t *testing.T) {
 		}
 	})
 }
+
+// The settings are in tabs, one a section; Escape closes them unsaved.
+func TestSettingsInTabs(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	fc := &fakeConnection{conn: Connection{Mode: "auto", DoH: true}}
+	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
+	t.Cleanup(w.Wait)
+	var f *settingsForm
+	locked(w, func() { f = w.settingsDialog(fc, fc.conn, Storage{}) })
+	var titles []string
+	for _, it := range f.tabs.Items {
+		titles = append(titles, it.Text)
+	}
+	if len(titles) != 3 || titles[0] != "Reading" || titles[1] != "Connection" || titles[2] != "Storage" {
+		t.Errorf("tabs %q", titles)
+	}
+	locked(w, func() { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	eventually(t, w, "the settings closed", func() bool { return w.win.Canvas().Overlays().Top() == nil })
+	if fc.saved != nil {
+		t.Error("Escape saved the settings")
+	}
+}

@@ -110,6 +110,7 @@ type settingsForm struct {
 	checks  *fyne.Container // a row per route: the route, and how it fared
 	test    *widget.Button
 	save    func()
+	tabs    *container.AppTabs // Reading, Connection, Storage
 }
 
 // It is long because it lays out one dialog, widget after widget.
@@ -182,25 +183,24 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			sizeSel.SetSelectedIndex(i)
 		}
 	}
-	form := container.NewVBox(
-		headLabel(lang.L("Reading")),
+	reading := container.NewVBox(
 		pairs(textLabel(lang.L("Language (when Kabootar starts again)")), langSel,
-			textLabel(lang.L("Theme")), themeSel, textLabel(lang.L("Text size")), sizeSel),
-		headLabel(lang.L("Connection")),
+			textLabel(lang.L("Theme")), themeSel, textLabel(lang.L("Text size")), sizeSel))
+	connection := container.NewVBox(
 		mode,
 		textLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
 		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
 		test, results, grid)
+	storage := container.NewVBox()
 	days, perSource, mediaMB, every := w.newEntry(false), w.newEntry(false), w.newEntry(false), w.newEntry(false)
 	if w.deps.Settings != nil {
 		days.SetText(strconv.Itoa(st.RetentionDays))
 		perSource.SetText(strconv.Itoa(st.PerSource))
 		mediaMB.SetText(strconv.Itoa(st.MediaMB))
 		every.SetText(strconv.Itoa(st.RefreshMinutes))
-		form.Add(headLabel(lang.L("Storage")))
-		form.Add(widget.NewLabel(fmt.Sprintf("%s (%.1f MB)", st.Path, float64(st.Size)/(1<<20))))
-		form.Add(pairs(
+		storage.Add(widget.NewLabel(fmt.Sprintf("%s (%.1f MB)", st.Path, float64(st.Size)/(1<<20))))
+		storage.Add(pairs(
 			textLabel(lang.L("Keep articles (days)")), days,
 			textLabel(lang.L("Articles per source")), perSource,
 			textLabel(lang.L("Images (MB)")), mediaMB,
@@ -209,16 +209,22 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	if w.deps.Actions != nil {
 		// Saved news to carry to someone whose network is down, or from
 		// someone whose network works.
-		form.Add(container.NewHBox(
+		storage.Add(container.NewHBox(
 			widget.NewButton(lang.L("Import saved news…"), w.importBundle),
 			widget.NewButton(lang.L("Export saved news…"), w.exportBundle)))
 	}
 	if w.deps.Actions != nil {
-		form.Add(container.NewHBox(
+		storage.Add(container.NewHBox(
 			widget.NewButton(lang.L("Import OPML…"), w.importOPML),
 			widget.NewButton(lang.L("Export OPML…"), w.exportOPML)))
 	}
-	f := &settingsForm{resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
+	// One tab a section, each scrolled on its own, instead of one long
+	// scroll.
+	tabs := container.NewAppTabs(
+		container.NewTabItem(lang.L("Reading"), container.NewVScroll(reading)),
+		container.NewTabItem(lang.L("Connection"), container.NewVScroll(connection)),
+		container.NewTabItem(lang.L("Storage"), container.NewVScroll(storage)))
+	f := &settingsForm{tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -262,8 +268,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			})
 		})
 	}
-	// Scrolled: all the settings are taller than a small window.
-	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), container.NewVScroll(form), func(save bool) {
+	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), tabs, func(save bool) {
 		if save {
 			f.save()
 		}
@@ -327,10 +332,6 @@ func textLabel(text string) *widget.Label {
 	return l
 }
 
-// headLabel is a section's bold title, aligned as its text reads.
-func headLabel(text string) *widget.Label {
-	return widget.NewLabelWithStyle(text, alignFor(text), fyne.TextStyle{Bold: true})
-}
 
 // pairs lays out label and field pairs in two columns, the label first in
 // the reading direction: on the right in Persian.
