@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/kabootar/kabootar/internal/cache"
 )
@@ -82,25 +84,28 @@ func (w *Window) searchChanged(text string) {
 }
 
 // articleRow is a row of the article list: the title (bold while
-// unread, with the unread dot and the star), and under it the source and
-// the time. They are labels of their own: one run mixing a Persian name
+// unread, with the unread dot and the star), a line of its summary in the
+// article's direction, and under them the source and the time. They are labels of their own: one run mixing a Persian name
 // and a date is not ordered right.
 type articleRow struct {
 	widget.BaseWidget
-	title, source, when *widget.Label
+	title, summary, source, when *widget.Label
 }
 
 func newArticleRow() *articleRow {
 	r := &articleRow{title: widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		source: widget.NewLabel("source"), when: widget.NewLabel("time")}
+		summary: widget.NewLabel("summary"), source: widget.NewLabel("source"), when: widget.NewLabel("time")}
 	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.summary.Truncation = fyne.TextTruncateEllipsis
+	r.summary.SizeName = theme.SizeNameCaptionText
 	r.source.Truncation = fyne.TextTruncateEllipsis
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *articleRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewVBox(r.title, container.NewBorder(nil, nil, nil, r.when, r.source)))
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(0),
+		r.title, r.summary, container.NewBorder(nil, nil, nil, r.when, r.source)))
 }
 
 // set shows a, from the source named source.
@@ -115,6 +120,12 @@ func (r *articleRow) set(a cache.Summary, source string, persian bool) {
 	r.title.SetText(mark + a.Title)
 	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 	r.title.Alignment = alignFor(a.Title)
+	// The summary in its own direction: the article's, from its text.
+	r.summary.SetText(summaryLine(a.Summary))
+	r.summary.Alignment = fyne.TextAlignLeading
+	if a.Dir == "rtl" || (a.Dir == "" && alignFor(a.Summary) == fyne.TextAlignTrailing) {
+		r.summary.Alignment = fyne.TextAlignTrailing
+	}
 	when := dateText(a.Published.Local(), time.Now(), persian)
 	if persian {
 		when = visualRTL(when)
@@ -157,4 +168,14 @@ func (w *Window) buildArticleList() {
 			w.open(w.articles[i].ID)
 		}
 	}
+}
+
+// summaryLine is the start of a summary on one line, short enough for a
+// row (the label cuts it to the row's width).
+func summaryLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 300 {
+		s = strings.TrimSpace(string(r[:300]))
+	}
+	return s
 }
