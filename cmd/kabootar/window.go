@@ -53,12 +53,13 @@ func (c *cli) window(ctx context.Context) error {
 		Actions:  a,
 		Settings: a,
 		Options: ui.Options{
-			Interval:  time.Duration(storage.RefreshMinutes) * time.Minute,
-			OpenFirst: c.openFirst,
-			Reading:   reading,
-			FirstRun:  first,
-			Tray:      trayAvailable(c.getenv),
-			Window:    state,
+			Interval:     time.Duration(storage.RefreshMinutes) * time.Minute,
+			OpenFirst:    c.openFirst,
+			OpenSettings: c.openSettings,
+			Reading:      reading,
+			FirstRun:     first,
+			Tray:         trayAvailable(c.getenv),
+			Window:       state,
 		},
 	})
 	started := time.Now()

@@ -71,6 +71,9 @@ type Options struct {
 	// OpenFirst opens the newest article once the list is read (for
 	// screenshots and demos).
 	OpenFirst bool
+	// OpenSettings opens the settings once the window starts (for
+	// screenshots).
+	OpenSettings bool
 	// Reading is the theme, text size and language to start with.
 	Reading Reading
 	// Tray asks for a tray icon. On Linux the tray needs a D-Bus session:

@@ -332,7 +332,6 @@ func textLabel(text string) *widget.Label {
 	return l
 }
 
-
 // pairs lays out label and field pairs in two columns, the label first in
 // the reading direction: on the right in Persian.
 func pairs(objs ...fyne.CanvasObject) *fyne.Container {

@@ -211,6 +211,9 @@ func (w *Window) startMain(ctx context.Context) {
 	}
 	w.lastRefresh = time.Now()
 	go w.schedule(ctx, tick)
+	if w.deps.Options.OpenSettings {
+		w.showSettings()
+	}
 }
 
 // persianWindow says the window speaks Persian: its translations read
