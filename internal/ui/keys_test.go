@@ -103,3 +103,29 @@ func TestSettingsInTabs(t *testing.T) {
 		t.Error("Escape saved the settings")
 	}
 }
+
+// Tab moves through the fields in reading order: in the storage tab,
+// days, then articles per source, images, refresh interval.
+func TestTabOrder(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	fc := &fakeConnection{conn: Connection{Mode: "auto", DoH: true}}
+	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
+	t.Cleanup(w.Wait)
+	var f *settingsForm
+	locked(w, func() {
+		f = w.settingsDialog(fc, fc.conn, Storage{RetentionDays: 90, PerSource: 500, MediaMB: 500, RefreshMinutes: 30})
+		f.tabs.SelectIndex(2)
+	})
+	c := w.win.Canvas()
+	locked(w, func() {
+		c.Focus(f.days)
+		for _, want := range []fyne.Focusable{f.perSource, f.mediaMB, f.every} {
+			c.FocusNext()
+			if c.Focused() != want {
+				t.Fatalf("Tab went to %T %p, want %p", c.Focused(), c.Focused(), want)
+			}
+		}
+	})
+}
