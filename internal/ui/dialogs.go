@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -83,4 +84,39 @@ func (w *Window) showForm(title, confirm, dismiss string, items []*widget.FormIt
 	}
 	w.showDialog(d, d.Submit)
 	return d
+}
+
+// showConfirm shows content with a confirm and a dismiss button, in the
+// order the window reads: confirm on the right in English (where Fyne
+// puts it), on the left in Persian. onConfirm runs once it has closed;
+// Enter confirms when enter is set. Escape and dismiss close it and do
+// nothing.
+func (w *Window) showConfirm(title, confirm, dismiss string, content fyne.CanvasObject, onConfirm func(), enter bool) *dialog.CustomDialog {
+	d := dialog.NewCustomWithoutButtons(title, content, w.win)
+	ok := widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), func() {
+		d.Hide()
+		onConfirm()
+	})
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon(dismiss, theme.CancelIcon(), d.Hide)
+	buttons := []fyne.CanvasObject{cancel, ok}
+	if w.persian {
+		buttons = []fyne.CanvasObject{ok, cancel}
+	}
+	d.SetButtons(buttons)
+	var def func()
+	if enter {
+		def = ok.OnTapped
+	}
+	w.showDialog(d, def)
+	return d
+}
+
+// messageLabel is a dialog's message, wrapped, on the side its language
+// reads from.
+func messageLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = alignFor(text)
+	return l
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // In the Persian window the layout is mirrored: the sources at the right
@@ -61,6 +62,23 @@ func TestPersianWindowMirrored(t *testing.T) {
 		if !(x(fa.refreshBtn) > x(fa.search)) {
 			t.Errorf("Persian: the toolbar starts from the right (refresh %v, search %v)", x(fa.refreshBtn), x(fa.search))
 		}
+		// A dialog's confirm is on the left in Persian.
+		d := fa.showConfirm("t", "تأیید", "لغو", messageLabel("؟"), func() {}, false)
+		var ok, cancel fyne.CanvasObject
+		for _, o := range test.LaidOutObjects(fa.win.Canvas().Overlays().Top()) {
+			if b, isButton := o.(*widget.Button); isButton {
+				switch b.Text {
+				case "تأیید":
+					ok = b
+				case "لغو":
+					cancel = b
+				}
+			}
+		}
+		if ok == nil || cancel == nil || !(x(ok) < x(cancel)) {
+			t.Errorf("Persian dialog: confirm at %v, cancel at %v: want confirm on the left", ok, cancel)
+		}
+		d.Hide()
 		row := fa.articleList.CreateItem().(*articleRow)
 		articleRows{fa}.UpdateItem(0, row)
 		when := row.source.Text + row.when.Text

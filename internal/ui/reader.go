@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
@@ -161,13 +160,9 @@ func (w *Window) openOriginal() {
 	if err != nil {
 		return
 	}
-	d := dialog.NewConfirm(lang.L("Open original"), lang.L("Opening the original uses your system browser, which does not use Kabootar's routes or proxy."),
-		func(ok bool) {
-			if ok {
-				w.app.OpenURL(u)
-			}
-		}, w.win)
-	w.showDialog(d, d.Confirm)
+	w.showConfirm(lang.L("Open original"), lang.L("Open original"), lang.L("Cancel"),
+		messageLabel(lang.L("Opening the original uses your system browser, which does not use Kabootar's routes or proxy.")),
+		func() { w.app.OpenURL(u) }, true)
 }
 
 // getFullText fetches the article's page through Kabootar's routes,

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -268,13 +267,8 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			})
 		})
 	}
-	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), tabs, func(save bool) {
-		if save {
-			f.save()
-		}
-	}, w.win)
+	d := w.showConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), tabs, func() { f.save() }, false)
 	d.Resize(fyne.NewSize(600, 640))
-	w.showDialog(d, nil)
 	return f
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -115,12 +114,11 @@ func (w *Window) mirrorsDialog(src cache.Source) {
 
 func (w *Window) removeDialog(src cache.Source) {
 	// No default: Enter does not remove.
-	w.showDialog(dialog.NewConfirm(lang.L("Remove…"), lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": cmp.Or(src.Name, src.URL)}),
-		func(ok bool) {
-			if ok {
-				w.changeSource(func(ctx context.Context) error { return w.deps.Library.RemoveSource(ctx, src.ID) })
-			}
-		}, w.win), nil)
+	w.showConfirm(lang.L("Remove…"), lang.L("Remove…"), lang.L("Cancel"),
+		messageLabel(lang.L("Remove {{.Name}} and its saved articles?", map[string]string{"Name": cmp.Or(src.Name, src.URL)})),
+		func() {
+			w.changeSource(func(ctx context.Context) error { return w.deps.Library.RemoveSource(ctx, src.ID) })
+		}, false)
 }
 
 // changeSource runs a change in the background, then reads the lists again.
