@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,9 +118,17 @@ func (r *articleRow) set(a cache.Summary, source string, persian bool) {
 	if a.Starred {
 		mark += "★ "
 	}
-	r.title.SetText(mark + a.Title)
-	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 	r.title.Alignment = alignFor(a.Title)
+	if r.title.Alignment == fyne.TextAlignTrailing && mark != "" {
+		// The marks on the reading side, the right: Fyne lays a line
+		// left to right, so they go after a right-to-left title.
+		marks := strings.Fields(mark)
+		slices.Reverse(marks)
+		r.title.SetText(a.Title + " " + strings.Join(marks, " "))
+	} else {
+		r.title.SetText(mark + a.Title)
+	}
+	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 	// The summary in its own direction: the article's, from its text.
 	r.summary.SetText(summaryLine(a.Summary))
 	r.summary.Alignment = fyne.TextAlignLeading

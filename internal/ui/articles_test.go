@@ -30,3 +30,25 @@ func TestArticleRowSummary(t *testing.T) {
 		}
 	}
 }
+
+// The unread dot and the star are on the reading side of the title: the
+// start of an English one, after a Persian one (Fyne lays lines left to
+// right, so that is its right).
+func TestArticleRowMarks(t *testing.T) {
+	test.NewTempApp(t)
+	r := newArticleRow()
+	for _, tt := range []struct {
+		a    cache.Summary
+		want string
+	}{
+		{cache.Summary{Title: "News", Starred: true}, "● ★ News"},
+		{cache.Summary{Title: "News", Read: true}, "News"},
+		{cache.Summary{Title: "خبر تازه", Starred: true}, "خبر تازه ★ ●"},
+		{cache.Summary{Title: "خبر تازه", Read: true, Starred: true}, "خبر تازه ★"},
+	} {
+		r.set(tt.a, "Source", false)
+		if r.title.Text != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.a, r.title.Text, tt.want)
+		}
+	}
+}
