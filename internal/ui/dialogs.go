@@ -73,16 +73,16 @@ func (e *dialogEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// showForm is dialog.ShowForm kept by the window: Enter in a one-line
-// entry submits it, Escape cancels.
-func (w *Window) showForm(title, confirm, dismiss string, items []*widget.FormItem, callback func(bool), entries ...*dialogEntry) *dialog.FormDialog {
-	d := dialog.NewForm(title, confirm, dismiss, items, callback, w.win)
+// showForm shows a form with a confirm and a dismiss button in the
+// window's reading order: Enter in a one-line entry confirms, Escape
+// cancels. callback is told which (as dialog.ShowForm's is).
+func (w *Window) showForm(title, confirm, dismiss string, items []*widget.FormItem, callback func(bool), entries ...*dialogEntry) *dialog.CustomDialog {
+	d := w.showConfirm(title, confirm, dismiss, widget.NewForm(items...), func() { callback(true) }, true)
 	for _, e := range entries {
 		if !e.MultiLine {
-			e.OnSubmitted = func(string) { d.Submit() }
+			e.OnSubmitted = func(string) { w.confirmDialog() }
 		}
 	}
-	w.showDialog(d, d.Submit)
 	return d
 }
 
