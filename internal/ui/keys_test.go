@@ -129,3 +129,25 @@ func TestTabOrder(t *testing.T) {
 		}
 	})
 }
+
+// quitRecorder is the test app, telling whether it was asked to quit.
+type quitRecorder struct {
+	fyne.App
+	quit atomic.Bool
+}
+
+func (q *quitRecorder) Quit() { q.quit.Store(true) }
+
+// Ctrl+Q quits.
+func TestCtrlQQuits(t *testing.T) {
+	q := &quitRecorder{App: test.NewTempApp(t)}
+	st, _ := testStore(t)
+	w := New(q, Deps{Library: st})
+	t.Cleanup(w.Wait)
+	locked(w, func() {
+		w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault})
+	})
+	if !q.quit.Load() {
+		t.Error("Ctrl+Q did not quit")
+	}
+}
