@@ -389,7 +389,9 @@ func (n Notify) Save(ctx context.Context, st settingStore) error {
 }
 
 // WindowState is the window as the reader left it: its size, the panes'
-// widths (split offsets, 0 to 1) and the source chosen (0: all).
+// widths (the sources' share of the lists and the lists' share of the
+// window, 0 to 1, whichever side they are on) and the source chosen (0:
+// all).
 type WindowState struct {
 	Width, Height float32
 	Lists, Main   float64

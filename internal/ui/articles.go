@@ -91,6 +91,12 @@ func (w *Window) searchChanged(text string) {
 type articleRow struct {
 	widget.BaseWidget
 	title, summary, source, when *widget.Label
+	// The title and summary in their logical order; what the labels show
+	// is fitted to their width (fitLine).
+	titleText, summaryText string
+	// marksAfter are the marks of a right-to-left title, put after its
+	// fitted text: the right end of the line, its reading side.
+	marksAfter string
 }
 
 func newArticleRow() *articleRow {
@@ -105,8 +111,34 @@ func newArticleRow() *articleRow {
 }
 
 func (r *articleRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(0),
-		r.title, r.summary, container.NewBorder(nil, nil, nil, r.when, r.source)))
+	return fittingRenderer{widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(0),
+		r.title, r.summary, container.NewBorder(nil, nil, nil, r.when, r.source))), r.fit}
+}
+
+// fittingRenderer fits its row's lines to their widths after each layout.
+type fittingRenderer struct {
+	fyne.WidgetRenderer
+	fit func()
+}
+
+func (f fittingRenderer) Layout(s fyne.Size) {
+	f.WidgetRenderer.Layout(s)
+	f.fit()
+}
+
+// fit shows the title and summary fitted to the labels' widths.
+func (r *articleRow) fit() {
+	pad := 2 * theme.InnerPadding()
+	width := r.title.Size().Width - pad
+	if r.marksAfter != "" {
+		width -= fyne.MeasureText(r.marksAfter, theme.TextSize(), r.title.TextStyle).Width
+	}
+	if t := fitLine(r.titleText, width, theme.TextSize(), r.title.TextStyle) + r.marksAfter; t != r.title.Text {
+		r.title.SetText(t)
+	}
+	if s := fitLine(r.summaryText, r.summary.Size().Width-pad, theme.CaptionTextSize(), r.summary.TextStyle); s != r.summary.Text {
+		r.summary.SetText(s)
+	}
 }
 
 // set shows a, from the source named source.
@@ -119,18 +151,17 @@ func (r *articleRow) set(a cache.Summary, source string, persian bool) {
 		mark += "★ "
 	}
 	r.title.Alignment = alignFor(a.Title)
+	r.titleText, r.marksAfter = mark+a.Title, ""
 	if r.title.Alignment == fyne.TextAlignTrailing && mark != "" {
 		// The marks on the reading side, the right: Fyne lays a line
 		// left to right, so they go after a right-to-left title.
 		marks := strings.Fields(mark)
 		slices.Reverse(marks)
-		r.title.SetText(a.Title + " " + strings.Join(marks, " "))
-	} else {
-		r.title.SetText(mark + a.Title)
+		r.titleText, r.marksAfter = a.Title, " "+strings.Join(marks, " ")
 	}
 	r.title.TextStyle = fyne.TextStyle{Bold: !a.Read}
 	// The summary in its own direction: the article's, from its text.
-	r.summary.SetText(summaryLine(a.Summary))
+	r.summaryText = summaryLine(a.Summary)
 	r.summary.Alignment = fyne.TextAlignLeading
 	if a.Dir == "rtl" || (a.Dir == "" && alignFor(a.Summary) == fyne.TextAlignTrailing) {
 		r.summary.Alignment = fyne.TextAlignTrailing
@@ -145,6 +176,7 @@ func (r *articleRow) set(a cache.Summary, source string, persian bool) {
 	}
 	r.source.SetText(source)
 	r.when.SetText(when)
+	r.fit()
 	r.title.Refresh()
 }
 

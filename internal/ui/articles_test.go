@@ -45,10 +45,37 @@ func TestArticleRowMarks(t *testing.T) {
 		{cache.Summary{Title: "News", Read: true}, "News"},
 		{cache.Summary{Title: "خبر تازه", Starred: true}, "خبر تازه ★ ●"},
 		{cache.Summary{Title: "خبر تازه", Read: true, Starred: true}, "خبر تازه ★"},
+		// A title of runs: ordered, the marks still at the right end.
+		{cache.Summary{Title: "قطع در ۱۲ استان"}, " استان۱۲قطع در  ●"},
 	} {
 		r.set(tt.a, "Source", false)
 		if r.title.Text != tt.want {
 			t.Errorf("%+v: %q, want %q", tt.a, r.title.Text, tt.want)
 		}
+	}
+}
+
+// A Persian title with a number in it reads in order (Fyne lays its runs
+// left to right, so they are given right to left), and one too long for
+// the row is cut at its logical end, not at its beginning.
+func TestPersianTitleWithNumberFits(t *testing.T) {
+	test.NewTempApp(t)
+	title := "قطع اینترنت در ۲ استان کشور از بامداد امروز"
+	style := fyne.TextStyle{Bold: true}
+	size := float32(14)
+	wide := fitLine(title, 2000, size, style)
+	if !strings.HasPrefix(wide, " استان کشور از بامداد امروز") || !strings.HasSuffix(wide, "قطع اینترنت در ") || !strings.Contains(wide, "۲") {
+		t.Errorf("wide: %q: want the runs right to left (the last run first)", wide)
+	}
+	full := fyne.MeasureText(visualRTL(title), size, style).Width
+	narrow := fitLine(title, full/2, size, style)
+	if w := fyne.MeasureText(narrow, size, style).Width; w > full/2 {
+		t.Errorf("narrow: %q is %v wide, more than %v", narrow, w, full/2)
+	}
+	if !strings.Contains(narrow, "قطع اینترنت") || !strings.Contains(narrow, "…") || strings.Contains(narrow, "امروز") {
+		t.Errorf("narrow: %q: want the beginning kept and the end cut", narrow)
+	}
+	if got := fitLine("Internet cut in 2 provinces", 50, size, style); got != "Internet cut in 2 provinces" {
+		t.Errorf("English is left to Fyne: %q", got)
 	}
 }

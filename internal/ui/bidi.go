@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	"golang.org/x/text/unicode/bidi"
 
 	"github.com/kabootar/kabootar/internal/feeds"
@@ -34,4 +35,30 @@ func visualRTL(s string) string {
 	}
 	slices.Reverse(runs)
 	return strings.Join(runs, "")
+}
+
+// fitLine is a one-line label's text for width: a right-to-left line cut
+// at its logical end (with "…") until it fits, then ordered for Fyne
+// (visualRTL). Fyne's own ellipsis would cut an ordered line at its right,
+// which is where a right-to-left line begins. Left-to-right text is left
+// to Fyne.
+func fitLine(logical string, width, size float32, style fyne.TextStyle) string {
+	if feeds.Direction(logical) != "rtl" || width <= 0 {
+		return visualRTL(logical)
+	}
+	fits := func(s string) bool { return fyne.MeasureText(s, size, style).Width <= width }
+	if line := visualRTL(logical); fits(line) {
+		return line
+	}
+	runes := []rune(logical)
+	lo, hi := 0, len(runes) // the longest prefix that fits is in [lo, hi)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(visualRTL(strings.TrimSpace(string(runes[:mid])) + "…")) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return visualRTL(strings.TrimSpace(string(runes[:lo])) + "…")
 }

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/kabootar/kabootar/internal/app"
 )
 
 // In the Persian window the layout is mirrored: the sources at the right
@@ -79,6 +81,12 @@ func TestPersianWindowMirrored(t *testing.T) {
 			t.Errorf("Persian dialog: confirm at %v, cancel at %v: want confirm on the left", ok, cancel)
 		}
 		d.Hide()
+		// Panes' widths as stored are shares from the reading side: the
+		// sources' 0.3 of the lists is the right 0.3 in Persian.
+		shares := New(a, Deps{Library: st, Options: Options{Window: app.WindowState{Lists: 0.3, Main: 0.6}}})
+		if l, m := shares.lists.Offset, shares.main.Offset; l < 0.69 || l > 0.71 || m < 0.39 || m > 0.41 {
+			t.Errorf("Persian panes from shares 0.3 and 0.6: offsets %v and %v, want 0.7 and 0.4", l, m)
+		}
 		row := fa.articleList.CreateItem().(*articleRow)
 		articleRows{fa}.UpdateItem(0, row)
 		when := row.source.Text + row.when.Text

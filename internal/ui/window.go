@@ -182,7 +182,7 @@ func (w *Window) build() {
 	}
 	main.Offset = 0.5
 	if st := w.deps.Options.Window; st.Lists > 0 && st.Main > 0 {
-		w.lists.Offset, main.Offset = st.Lists, st.Main
+		w.lists.Offset, main.Offset = w.offsets(st.Lists, st.Main)
 	}
 	w.main = main
 	w.win.SetContent(container.NewBorder(toolbar, nil, nil, nil, main))
@@ -226,10 +226,22 @@ func (w *Window) saveState() {
 		return
 	}
 	size := w.win.Canvas().Size()
-	st := app.WindowState{Width: size.Width, Height: size.Height, Lists: w.lists.Offset, Main: w.main.Offset, SourceID: w.query.SourceID}
+	lists, main := w.offsets(w.lists.Offset, w.main.Offset)
+	st := app.WindowState{Width: size.Width, Height: size.Height, Lists: lists, Main: main, SourceID: w.query.SourceID}
 	w.bg.Go(func() {
 		if err := w.deps.Settings.SaveWindow(context.Background(), st); err != nil {
 			fyne.LogError("saving the window's state", err)
 		}
 	})
+}
+
+// offsets turns the panes' shares as stored (the sources' share of the
+// lists, the lists' share of the window, from the reading side) into the
+// splits' offsets, and back: the same, mirrored in Persian, so that a
+// window closed in one language opens right in the other.
+func (w *Window) offsets(lists, main float64) (float64, float64) {
+	if w.persian {
+		return 1 - lists, 1 - main
+	}
+	return lists, main
 }

@@ -58,7 +58,7 @@ func run(dir string, many int) error {
 		cache.Article{GUID: "fa1", Title: "تجمع امروز در میدان آزادی برگزار شد", Published: now.Add(-20 * time.Minute), Dir: "rtl", URL: "https://news.example/fa/1",
 			HTML: `<p>هزاران نفر امروز در <b>میدان آزادی</b> گرد آمدند. گزارش کامل را در <a href="https://news.example/fa/1">پایگاه خبری</a> بخوانید.</p><p><img src="` + img + `"></p><p>خبرنگاران ما از محل گزارش می` + "\u200c" + `دهند که اینترنت همراه در بیشتر نقاط شهر قطع است.</p>`,
 			Text: "هزاران نفر امروز در میدان آزادی گرد آمدند", Author: "مریم احمدی", HasImages: true},
-		cache.Article{GUID: "fa2", Title: "قطع اینترنت در چند استان", Published: now.Add(-2 * time.Hour), Dir: "rtl",
+		cache.Article{GUID: "fa2", Title: "قطع اینترنت در ۱۲ استان از بامداد امروز", Published: now.Add(-2 * time.Hour), Dir: "rtl",
 			HTML: "<p>گزارش\u200cها از قطع گسترده اینترنت در چند استان حکایت دارد.</p>", Text: "گزارش\u200cها از قطع گسترده اینترنت"},
 	); err != nil {
 		return err
