@@ -79,3 +79,17 @@ func TestPersianTitleWithNumberFits(t *testing.T) {
 		t.Errorf("English is left to Fyne: %q", got)
 	}
 }
+
+// A Persian source name with a number in it reads in order in the list.
+func TestPersianSourceNameWithNumber(t *testing.T) {
+	test.NewTempApp(t)
+	r := newSourceRow(true)
+	r.setName("کانال ۱۲۶")
+	if r.name.Text != visualRTL("کانال ۱۲۶") || r.name.Text == "کانال ۱۲۶" {
+		t.Errorf("shown %q: want the runs ordered for Fyne", r.name.Text)
+	}
+	r.setName("BBC News 24")
+	if r.name.Text != "BBC News 24" {
+		t.Errorf("an English name changed: %q", r.name.Text)
+	}
+}

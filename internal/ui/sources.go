@@ -27,7 +27,21 @@ type sourceRow struct {
 	widget.BaseWidget
 	name, status, count *widget.Label
 	onMenu              func(at fyne.Position)
-	rtl                 bool // the count on the left of the name
+	rtl                 bool   // the count on the left of the name
+	nameText            string // the name in logical order; shown fitted (fitLine)
+}
+
+// setName shows name, fitted to the label's width.
+func (r *sourceRow) setName(name string) {
+	r.nameText = name
+	r.fit()
+}
+
+func (r *sourceRow) fit() {
+	w := r.name.Size().Width - 2*theme.InnerPadding()
+	if t := fitLine(r.nameText, w, theme.TextSize(), r.name.TextStyle); t != r.name.Text {
+		r.name.SetText(t)
+	}
 }
 
 func newSourceRow(rtl bool) *sourceRow {
@@ -44,9 +58,9 @@ func newSourceRow(rtl bool) *sourceRow {
 func (r *sourceRow) CreateRenderer() fyne.WidgetRenderer {
 	names := container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.status)
 	if r.rtl {
-		return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.count, nil, names))
+		return fittingRenderer{widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.count, nil, names)), r.fit}
 	}
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count, names))
+	return fittingRenderer{widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.count, names)), r.fit}
 }
 
 // TappedSecondary opens the source's menu.
@@ -194,8 +208,8 @@ func (l sourceRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*sourceRow)
 	name, count := row.name, row.count
 	if i == 0 || i-1 >= len(w.sources) {
-		name.SetText(lang.L("All sources"))
-		name.Alignment = alignFor(name.Text)
+		row.setName(lang.L("All sources"))
+		name.Alignment = alignFor(row.nameText)
 		row.status.SetText("")
 		count.SetText("")
 		row.onMenu = nil
@@ -203,8 +217,8 @@ func (l sourceRows) UpdateItem(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	s := w.sources[i-1]
 	row.onMenu = func(at fyne.Position) { w.sourceMenu(s, at) }
-	name.SetText(cmp.Or(s.Name, s.URL))
-	name.Alignment = alignFor(name.Text)
+	row.setName(cmp.Or(s.Name, s.URL))
+	name.Alignment = alignFor(row.nameText)
 	row.status.Alignment = name.Alignment
 	row.status.SetText(w.sourceStatus(s))
 	count.SetText(countText(s.Unread, w.persian))
