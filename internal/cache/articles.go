@@ -250,47 +250,35 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{
-		{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key,
+	if err := prepare(ctx, tx,
+		stmt{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key,
 				media_tried, offline_complete)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 				(SELECT NOT (? OR full_text) FROM sources WHERE id = ?), (SELECT NOT (? OR full_text) FROM sources WHERE id = ?))`},
-		{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
+		stmt{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
 			html = ?, summary = ?, dir = ?, hash = ?, search_key = ?,
 			media_tried = (SELECT NOT (? OR full_text) FROM sources WHERE id = ?),
 			offline_complete = offline_complete AND NOT ? WHERE id = ?`},
-		{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
-		{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
-		{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
-		{&u.taken, `SELECT EXISTS (SELECT 1 FROM articles WHERE search_key = ?)`},
+		stmt{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
+		stmt{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
+		stmt{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
+		stmt{&u.taken, `SELECT EXISTS (SELECT 1 FROM articles WHERE search_key = ?)`},
 		// The first free key in [?, ?): the key after the first taken key
 		// whose successor is free, walking the unique index from the start.
 		// A run of taken keys (many articles of one second and one content)
 		// costs one query, not an INSERT per key.
-		{&u.gap, `SELECT a.search_key + 1 FROM articles a
+		stmt{&u.gap, `SELECT a.search_key + 1 FROM articles a
 			WHERE a.search_key >= ? AND a.search_key < ? - 1
 			AND NOT EXISTS (SELECT 1 FROM articles b WHERE b.search_key = a.search_key + 1)
 			ORDER BY a.search_key LIMIT 1`},
-	} {
-		st, err := tx.PrepareContext(ctx, p.q)
-		if err != nil {
-			u.close()
-			return nil, err
-		}
-		*p.st = st
+	); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.insert, u.update, u.touch, u.ftsDel, u.ftsIns, u.taken, u.gap} {
-		if st != nil {
-			st.Close()
-		}
-	}
+	closeStmts(u.insert, u.update, u.touch, u.ftsDel, u.ftsIns, u.taken, u.gap)
 }
 
 // upsert stores a, matching a known article by GUID, else link, else title

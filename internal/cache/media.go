@@ -77,39 +77,25 @@ type mediaWriter struct {
 
 func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
 	w := &mediaWriter{}
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{
-		{&w.blob, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
+	if err := prepare(ctx, tx,
+		stmt{&w.blob, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`},
-		{&w.stored, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
+		stmt{&w.stored, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
 			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
 				hash = excluded.hash, error = ''`},
-		{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
+		stmt{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
 				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
 			RETURNING id`},
-		{&w.link, `INSERT OR IGNORE INTO article_media (article_id, media_id) SELECT ?, id FROM media WHERE url = ?`},
-		{&w.linkID, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`},
-	} {
-		st, err := tx.PrepareContext(ctx, p.q)
-		if err != nil {
-			w.close()
-			return nil, err
-		}
-		*p.st = st
+		stmt{&w.link, `INSERT OR IGNORE INTO article_media (article_id, media_id) SELECT ?, id FROM media WHERE url = ?`},
+		stmt{&w.linkID, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`},
+	); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-func (w *mediaWriter) close() {
-	for _, st := range []*sql.Stmt{w.blob, w.stored, w.failed, w.link, w.linkID} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
+func (w *mediaWriter) close() { closeStmts(w.blob, w.stored, w.failed, w.link, w.linkID) }
 
 func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error {
 	var id int64
