@@ -4,33 +4,26 @@ import (
 	"context"
 	"net"
 	"testing"
+
+	"github.com/kabootar/kabootar/internal/transport/transporttest"
 )
 
 // listen serves each connection with answer: it reads the greeting and
 // writes reply (nil: closes at once).
 func listen(t *testing.T, reply []byte) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := transporttest.ServeTCP("127.0.0.1:0", func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 16)
+		c.Read(buf)
+		if reply != nil {
+			c.Write(reply)
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 16)
-				c.Read(buf)
-				if reply != nil {
-					c.Write(reply)
-				}
-			}()
-		}
-	}()
 	return l.Addr().String()
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/transport/transporttest"
 )
 
 // TestEachRoute fetches the origin over each route alone.
@@ -141,30 +143,21 @@ func TestVerdicts(t *testing.T) {
 // either resets the connection (as a censor matching the SNI does) or
 // says nothing at all. It returns its URL-style address.
 func tlsTroublemaker(t *testing.T, reset bool) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := transporttest.ServeTCP("127.0.0.1:0", func(c net.Conn) {
+		buf := make([]byte, 512)
+		c.Read(buf) // the ClientHello
+		if reset {
+			c.(*net.TCPConn).SetLinger(0) // close with RST
+			c.Close()
+			return
+		}
+		time.Sleep(5 * time.Second)
+		c.Close()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				buf := make([]byte, 512)
-				c.Read(buf) // the ClientHello
-				if reset {
-					c.(*net.TCPConn).SetLinger(0) // close with RST
-					c.Close()
-					return
-				}
-				time.Sleep(5 * time.Second)
-				c.Close()
-			}()
-		}
-	}()
 	return "https://" + ln.Addr().String()
 }
 

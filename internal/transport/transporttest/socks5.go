@@ -26,21 +26,9 @@ type SOCKS5 struct {
 // Start listens on addr ("127.0.0.1:0" for any free loopback port) and
 // serves until Close.
 func (s *SOCKS5) Start(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+	ln, err := ServeTCP(addr, s.serve)
 	s.ln = ln
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	return nil
+	return err
 }
 
 // Close stops listening.
