@@ -98,9 +98,16 @@ const routeMemoryTTL = 7 * 24 * time.Hour
 // the environment's proxies, remembering in the cache which route works
 // for which host. A new one each time: the settings may have changed.
 func (a *App) Client(ctx context.Context) (*transport.Client, error) {
+	c, _, err := a.clientAndNetwork(ctx)
+	return c, err
+}
+
+// clientAndNetwork is Client and the network settings it was made from,
+// for the callers that need those too (the bridges), read once.
+func (a *App) clientAndNetwork(ctx context.Context) (*transport.Client, Network, error) {
 	n, err := LoadNetwork(ctx, a.store)
 	if err != nil {
-		return nil, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
+		return nil, n, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
 	}
 	if err := a.store.ForgetRoutes(ctx, time.Now().Add(-routeMemoryTTL)); err != nil {
 		a.log.Warn("could not forget old routes", "err", err)
@@ -110,7 +117,7 @@ func (a *App) Client(ctx context.Context) (*transport.Client, error) {
 		Logger:    a.log,
 		Config:    a.config(n),
 		Memory:    routeMemory{a.store},
-	}), nil
+	}), n, nil
 }
 
 // config is the transport configuration of n with the environment's

@@ -31,13 +31,9 @@ func (r Report) Failed() int {
 	return n
 }
 
-// refresher is a Refresher over client with the settings' bridges and
-// backfill.
-func (a *App) refresher(ctx context.Context, client feeds.Fetcher) (*feeds.Refresher, error) {
-	n, err := LoadNetwork(ctx, a.store)
-	if err != nil {
-		return nil, err
-	}
+// refresher is a Refresher over client with n's bridges and the
+// settings' backfill.
+func (a *App) refresher(ctx context.Context, client feeds.Fetcher, n Network) (*feeds.Refresher, error) {
 	s, err := LoadStorage(ctx, a.store)
 	if err != nil {
 		return nil, err
@@ -57,12 +53,12 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 	if err != nil || len(sources) == 0 {
 		return Report{}, err
 	}
-	client, err := a.Client(ctx)
+	client, n, err := a.clientAndNetwork(ctx)
 	if err != nil {
 		return Report{}, err
 	}
 	defer client.Close()
-	ref, err := a.refresher(ctx, client)
+	ref, err := a.refresher(ctx, client, n)
 	if err != nil {
 		return Report{}, err
 	}

@@ -100,7 +100,7 @@ func (a *App) AddSource(ctx context.Context, input string, o AddOptions) (Added,
 		ms = append(ms, u)
 	}
 
-	client, err := a.Client(ctx)
+	client, n, err := a.clientAndNetwork(ctx)
 	if err != nil {
 		return Added{}, err
 	}
@@ -111,10 +111,6 @@ func (a *App) AddSource(ctx context.Context, input string, o AddOptions) (Added,
 		found, err = feeds.NewParser().FindChannel(ctx, client, a.TelegramHost(), channel, ms)
 	case cache.KindBridge:
 		found = feeds.Found{URL: bridgeKind + ":" + account}
-		n, lerr := LoadNetwork(ctx, a.store)
-		if lerr != nil {
-			return Added{}, lerr
-		}
 		if _, err := feeds.ExpandBridge(n.Bridges, n.BridgeTemplates(), found.URL); err != nil {
 			return Added{}, err
 		}
