@@ -41,14 +41,21 @@ func benchArticles(r *rand.Rand, prefix string, n int) []Article {
 	return out
 }
 
-// BenchmarkSaveFetch stores one new feed of 50 articles per operation.
-func BenchmarkSaveFetch(b *testing.B) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
+// benchStore is a new cache in the benchmark's directory.
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkSaveFetch stores one new feed of 50 articles per operation.
+func BenchmarkSaveFetch(b *testing.B) {
+	ctx := context.Background()
+	s := benchStore(b)
 	r := rand.New(rand.NewPCG(1, 2))
 	i := 0
 	for b.Loop() {
@@ -109,11 +116,7 @@ func (z *zipfText) words(n int) string {
 // worst case, a word that every article holds.
 func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := benchStore(b)
 	r := rand.New(rand.NewPCG(3, 4))
 	zt := newZipfText(r, 30000)
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -158,11 +161,7 @@ func BenchmarkSearch(b *testing.B) {
 // one per article, as the offline pass's writer does.
 func BenchmarkSaveMedia(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := benchStore(b)
 	r := rand.New(rand.NewPCG(3, 4))
 	const batch = 512
 	n := 0

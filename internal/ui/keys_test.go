@@ -80,16 +80,24 @@ func TestDesktopKeys(t *testing.T) {
 	})
 }
 
-// The settings are in tabs, one a section; Escape closes them unsaved.
-func TestSettingsInTabs(t *testing.T) {
+// openSettings is a window with its settings dialog open on st, the
+// connection settings a fake.
+func openSettings(t *testing.T, st Storage) (*Window, *fakeConnection, *settingsForm) {
+	t.Helper()
 	a := test.NewTempApp(t)
 	LoadTranslations()
-	st, _ := testStore(t)
+	lib, _ := testStore(t)
 	fc := &fakeConnection{conn: Connection{Mode: "auto", DoH: true}}
-	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
+	w := New(a, Deps{Library: lib, Settings: &fakeSettings{conn: fc}})
 	t.Cleanup(w.Wait)
 	var f *settingsForm
-	locked(w, func() { f = w.settingsDialog(fc, fc.conn, Storage{}) })
+	locked(w, func() { f = w.settingsDialog(fc, fc.conn, st) })
+	return w, fc, f
+}
+
+// The settings are in tabs, one a section; Escape closes them unsaved.
+func TestSettingsInTabs(t *testing.T) {
+	w, fc, f := openSettings(t, Storage{})
 	var titles []string
 	for _, it := range f.tabs.Items {
 		titles = append(titles, it.Text)
@@ -107,17 +115,8 @@ func TestSettingsInTabs(t *testing.T) {
 // Tab moves through the fields in reading order: in the storage tab,
 // days, then articles per source, images, refresh interval.
 func TestTabOrder(t *testing.T) {
-	a := test.NewTempApp(t)
-	LoadTranslations()
-	st, _ := testStore(t)
-	fc := &fakeConnection{conn: Connection{Mode: "auto", DoH: true}}
-	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
-	t.Cleanup(w.Wait)
-	var f *settingsForm
-	locked(w, func() {
-		f = w.settingsDialog(fc, fc.conn, Storage{RetentionDays: 90, PerSource: 500, MediaMB: 500, RefreshMinutes: 30})
-		f.tabs.SelectIndex(2)
-	})
+	w, _, f := openSettings(t, Storage{RetentionDays: 90, PerSource: 500, MediaMB: 500, RefreshMinutes: 30})
+	locked(w, func() { f.tabs.SelectIndex(2) })
 	c := w.win.Canvas()
 	locked(w, func() {
 		c.Focus(f.days)
