@@ -6,25 +6,36 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/keys"
 )
 
 // A bundle is saved news in one file, to pass from hand to hand when the
 // network is gone: the sources (names, addresses and mirrors; never
 // settings or proxy passwords), their articles and the articles' images.
 // It is a zip: manifest.json, articles.jsonl (an article a line) and
-// media/<sha256> with media.json naming each image's URL.
+// media/<sha256> with media.json naming each image's URL. From version 2
+// the manifest lists the SHA-256 and size of articles.jsonl and
+// media.json (an image is named by its own hash) and, when signed, the
+// signer's public key; manifest.sig is the signer's Ed25519 signature of
+// manifest.json's bytes. Nothing in a signed bundle can change without
+// its signature failing.
 const (
 	bundleFormat  = "kabootar-bundle"
-	bundleVersion = 1
+	bundleVersion = 2
 )
 
 // Limits on what an imported bundle may hold: a bundle is hostile input.
@@ -50,12 +61,27 @@ const (
 // ErrBadBundle is a file that is not a bundle Kabootar can read.
 var ErrBadBundle = errors.New("not a Kabootar bundle of saved news")
 
+// ErrBadSignature is a signed bundle whose signature or contents do not
+// match: it was changed after it was signed, or forged. It wraps
+// ErrBadBundle.
+var ErrBadSignature = fmt.Errorf("%w: it was changed after it was signed, or its signature is not its signer's; nothing was imported", ErrBadBundle)
+
 type bundleManifest struct {
 	Format   string         `json:"format"`
 	Version  int            `json:"version"`
 	Created  time.Time      `json:"created"`
 	Sources  []bundleSource `json:"sources"`
 	Articles int            `json:"articles"`
+	// Version 2:
+	Signer string       `json:"signer,omitempty"` // keys.PublicKey's text form
+	Parts  []bundlePart `json:"parts,omitempty"`
+}
+
+// bundlePart is one part of the zip, as the manifest vouches for it.
+type bundlePart struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 type bundleSource struct {
@@ -85,11 +111,26 @@ type bundleMedia struct {
 	MIME string `json:"mime"`
 }
 
+// Signer signs bundles (keys.Identity).
+type Signer interface {
+	Public() keys.PublicKey
+	Sign(msg []byte) []byte
+}
+
 // BundleOptions choose what a bundle holds: every source when SourceIDs
 // is empty; articles published since Since when it is set.
 type BundleOptions struct {
 	SourceIDs []int64
 	Since     time.Time
+	// AfterID, when set, keeps only the articles stored after that one
+	// (BundleStats.LastID of the previous export): an incremental bundle.
+	// Incremental bundles list only the sources they hold articles of.
+	AfterID int64
+	// OwnOnly leaves out the articles that came in bundles: what the
+	// share folder sends is what this reader fetched.
+	OwnOnly bool
+	// Signer signs the bundle; nil leaves it unsigned.
+	Signer Signer
 }
 
 // BundleStats says what an export wrote or an import added.
@@ -100,6 +141,26 @@ type BundleStats struct {
 	Media       int
 	MediaBytes  int64
 	SourcesSeen int // on import: sources in the bundle
+	// LastID is the newest article an export looked at: the next
+	// incremental export starts after it.
+	LastID int64
+	// Signer signed the bundle written or read (nil: unsigned).
+	Signer keys.PublicKey
+}
+
+// BundleInfo is what a verified bundle says of itself, for the reader to
+// decide on before anything is written.
+type BundleInfo struct {
+	// ID is the SHA-256 of its manifest: the same bundle has the same ID.
+	ID string
+	// Signer is the key that signed it, verified; nil when unsigned.
+	Signer   keys.PublicKey
+	Created  time.Time
+	Sources  []string // their names
+	Articles int
+	Media    int
+	// ReadAt is when this same bundle was imported before (zero: never).
+	ReadAt time.Time
 }
 
 // ExportBundle writes a bundle of saved news to w.
@@ -114,42 +175,53 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions
 		want[id] = true
 	}
 	man := bundleManifest{Format: bundleFormat, Version: bundleVersion, Created: s.now().UTC()}
-	var ids []int64
+	var chosen []bundleSource
 	for _, src := range srcs {
 		if len(want) > 0 && !want[src.ID] {
 			continue
 		}
-		ids = append(ids, src.ID)
-		man.Sources = append(man.Sources, bundleSource{Key: int(src.ID), Kind: src.Kind, URL: src.URL,
+		chosen = append(chosen, bundleSource{Key: int(src.ID), Kind: src.Kind, URL: src.URL,
 			Name: src.Name, SiteURL: src.SiteURL, Mirrors: src.Mirrors})
 	}
 	for id := range want {
-		found := false
-		for _, got := range ids {
-			found = found || got == id
-		}
-		if !found {
+		if !slices.ContainsFunc(chosen, func(b bundleSource) bool { return int64(b.Key) == id }) {
 			return st, fmt.Errorf("source %d: %w", id, ErrNotFound)
 		}
 	}
-	st.Sources = len(ids)
+	// The articles stored by now, and none after: the next incremental
+	// export starts where this one looked.
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM articles`).Scan(&st.LastID); err != nil {
+		return st, classify(err)
+	}
+	filter := exportFilter{since: opt.Since.Unix(), after: opt.AfterID, upTo: st.LastID, ownOnly: opt.OwnOnly}
+	if opt.Since.IsZero() {
+		filter.since = math.MinInt64
+	}
 
 	zw := zip.NewWriter(w)
 	arts, err := zw.Create("articles.jsonl")
 	if err != nil {
 		return st, err
 	}
-	enc := json.NewEncoder(arts)
+	artsPart := newPartWriter("articles.jsonl", arts)
+	enc := json.NewEncoder(artsPart)
 	enc.SetEscapeHTML(false)
 	media := map[string]bundleMedia{} // by URL
-	for _, id := range ids {
-		if err := s.exportSource(ctx, id, opt.Since, media, func(a bundleArticle) error {
-			st.Articles++
+	incremental := opt.AfterID > 0 || opt.OwnOnly
+	for _, src := range chosen {
+		n := 0
+		if err := s.exportSource(ctx, int64(src.Key), filter, media, func(a bundleArticle) error {
+			n++
 			return enc.Encode(a)
 		}); err != nil {
 			return st, err
 		}
+		st.Articles += n
+		if n > 0 || !incremental {
+			man.Sources = append(man.Sources, src)
+		}
 	}
+	st.Sources = len(man.Sources)
 	man.Articles = st.Articles
 
 	index := make([]bundleMedia, 0, len(media))
@@ -175,35 +247,90 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions
 		st.Media++
 		st.MediaBytes += int64(len(data))
 	}
-	for name, v := range map[string]any{"media.json": index, "manifest.json": man} {
-		f, err := zw.Create(name)
-		if err != nil {
-			return st, err
+	f, err := zw.Create("media.json")
+	if err != nil {
+		return st, err
+	}
+	mediaPart := newPartWriter("media.json", f)
+	if err := json.NewEncoder(mediaPart).Encode(index); err != nil {
+		return st, err
+	}
+	man.Parts = []bundlePart{artsPart.part(), mediaPart.part()}
+	if opt.Signer != nil {
+		st.Signer = opt.Signer.Public()
+		man.Signer = st.Signer.String()
+	}
+	manBytes, err := json.Marshal(man)
+	if err != nil {
+		return st, err
+	}
+	if f, err = zw.Create("manifest.json"); err == nil {
+		_, err = f.Write(manBytes)
+	}
+	if err != nil {
+		return st, err
+	}
+	if opt.Signer != nil {
+		if f, err = zw.Create("manifest.sig"); err == nil {
+			_, err = io.WriteString(f, base64.StdEncoding.EncodeToString(opt.Signer.Sign(manBytes)))
 		}
-		if err := json.NewEncoder(f).Encode(v); err != nil {
+		if err != nil {
 			return st, err
 		}
 	}
 	return st, zw.Close()
 }
 
+// partWriter writes a part of a bundle, counting and hashing it for the
+// manifest.
+type partWriter struct {
+	name string
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+}
+
+func newPartWriter(name string, w io.Writer) *partWriter {
+	return &partWriter{name: name, w: w, h: sha256.New()}
+}
+
+func (p *partWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.h.Write(b[:n])
+	p.n += int64(n)
+	return n, err
+}
+
+func (p *partWriter) part() bundlePart {
+	return bundlePart{Name: p.name, Size: p.n, SHA256: hex.EncodeToString(p.h.Sum(nil))}
+}
+
 // exportPage is how many articles export reads at a time: a source's
 // articles are never all in memory at once.
 const exportPage = 200
 
-// exportSource gives each article of a source published since then, oldest
-// first, a page at a time.
-func (s *Store) exportSource(ctx context.Context, sourceID int64, since time.Time, media map[string]bundleMedia, each func(bundleArticle) error) error {
+// exportFilter is which articles an export takes: published since since,
+// stored after after and up to upTo, and fetched here when ownOnly.
+type exportFilter struct {
+	since       int64
+	after, upTo int64
+	ownOnly     bool
+}
+
+// exportSource gives each article of a source that the filter takes,
+// oldest first, a page at a time.
+func (s *Store) exportSource(ctx context.Context, sourceID int64, f exportFilter, media map[string]bundleMedia, each func(bundleArticle) error) error {
 	type row struct {
 		id int64
 		a  bundleArticle
 	}
-	lastPub, lastID := since.Unix(), int64(-1)
+	lastPub, lastID := f.since, int64(-1)
 	page := make([]row, 0, exportPage)
 	for {
 		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.guid, a.url, a.title, a.author, a.published, a.html, a.dir
-			FROM articles a WHERE a.source_id = ? AND (a.published, a.id) > (?, ?) ORDER BY a.published, a.id LIMIT ?`,
-			sourceID, lastPub, lastID, exportPage)
+			FROM articles a WHERE a.source_id = ? AND (a.published, a.id) > (?, ?) AND a.id > ? AND a.id <= ?
+			AND (NOT ? OR a.via = '') ORDER BY a.published, a.id LIMIT ?`,
+			sourceID, lastPub, lastID, f.after, f.upTo, f.ownOnly, exportPage)
 		if err != nil {
 			return classify(err)
 		}
@@ -263,16 +390,22 @@ func (s *Store) storedMedia(ctx context.Context, articleID int64, media map[stri
 type Clean func(html string) (safe, text string)
 
 // ImportRules are what a bundle's contents must obey that the cache does
-// not decide: the sanitiser, and what a bridge source is (feeds has both).
+// not decide: the sanitiser, what a bridge source is (feeds has both),
+// and whether the reader takes this bundle.
 type ImportRules struct {
 	Clean    Clean
 	IsBridge func(source string) bool
+	// Accept is asked, once the bundle is read whole and its signature
+	// verified and before anything is written, whether to import it; an
+	// error refuses it and is returned. Nil takes every bundle.
+	Accept func(BundleInfo) error
 }
 
 // ImportBundle adds a bundle's sources and articles: a source already
 // followed (same URL) takes the articles it lacks; an article already
-// here is left as it is. The whole bundle is read and checked before
-// anything is written, so a bad file changes nothing.
+// here is left as it is. The whole bundle is read and checked (and a
+// signed one verified) before anything is written, so a bad file
+// changes nothing.
 // It is long on purpose: reading, checking and writing are one sequence
 // over the same maps, and cut apart they would pass them all around.
 func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rules ImportRules) (BundleStats, error) {
@@ -283,11 +416,21 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	}
 	files := map[string]*zip.File{}
 	for _, f := range zr.File {
+		if files[f.Name] != nil {
+			return st, fmt.Errorf("%w: it holds %s twice", ErrBadBundle, f.Name)
+		}
 		files[f.Name] = f
 	}
-	var man bundleManifest
-	if err := readBundleJSON(files["manifest.json"], maxBundleManifest, &man); err != nil {
+	if files["manifest.json"] == nil {
+		return st, fmt.Errorf("%w: it has no manifest", ErrBadBundle)
+	}
+	manBytes, err := readBundleFile(files["manifest.json"], maxBundleManifest)
+	if err != nil {
 		return st, err
+	}
+	var man bundleManifest
+	if err := json.Unmarshal(manBytes, &man); err != nil {
+		return st, fmt.Errorf("%w: manifest.json: %v", ErrBadBundle, err)
 	}
 	if man.Format != bundleFormat {
 		return st, fmt.Errorf("%w: its manifest says %q", ErrBadBundle, man.Format)
@@ -295,6 +438,20 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	if man.Version > bundleVersion {
 		return st, fmt.Errorf("%w: it was written by a newer Kabootar (bundle version %d); update Kabootar to read it", ErrBadBundle, man.Version)
 	}
+	sum := sha256.Sum256(manBytes)
+	info := BundleInfo{ID: hex.EncodeToString(sum[:]), Created: man.Created, Articles: man.Articles}
+	parts := map[string]bundlePart{}
+	if man.Version >= 2 {
+		if parts, err = checkParts(files, man); err != nil {
+			return st, err
+		}
+		if man.Signer != "" {
+			if info.Signer, err = verifyManifest(files, man.Signer, manBytes); err != nil {
+				return st, err
+			}
+		}
+	}
+	st.Signer = info.Signer
 	keys := map[int]bundleSource{}
 	for _, src := range man.Sources {
 		if err := checkBundleSource(src, rules.IsBridge); err != nil {
@@ -304,12 +461,20 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 			return st, fmt.Errorf("%w: source key %d is listed twice", ErrBadBundle, src.Key)
 		}
 		keys[src.Key] = src
+		info.Sources = append(info.Sources, src.Name)
 	}
 	st.SourcesSeen = len(keys)
 	var index []bundleMedia
 	if f := files["media.json"]; f != nil {
-		if err := readBundleJSON(f, maxBundleManifest, &index); err != nil {
+		data, err := readBundleFile(f, maxBundleManifest)
+		if err != nil {
 			return st, err
+		}
+		if err := checkPart(parts, "media.json", data); err != nil {
+			return st, err
+		}
+		if err := json.Unmarshal(data, &index); err != nil {
+			return st, fmt.Errorf("%w: media.json: %v", ErrBadBundle, err)
 		}
 	}
 	media := map[string]bundleMedia{}
@@ -318,6 +483,15 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 			continue // not in the file, or not an image: the article reads without it
 		}
 		media[m.URL] = m
+	}
+	if man.Version >= 2 {
+		// Every image is read once here: in a bundle that vouches for its
+		// parts, one changed image refuses the whole.
+		n, err := checkMedia(files)
+		if err != nil {
+			return st, err
+		}
+		info.Media = n
 	}
 
 	// Check every article first: a bad line rejects the bundle whole.
@@ -341,7 +515,8 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		return nil
 	}
 	var htmlTotal int64
-	if err := eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
+	artsHash := newPartWriter("articles.jsonl", io.Discard)
+	if err := eachBundleArticle(files["articles.jsonl"], artsHash, func(a bundleArticle) error {
 		if err := check(a); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadBundle, err)
 		}
@@ -351,6 +526,23 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		return nil
 	}); err != nil {
 		return st, err
+	}
+	if man.Version >= 2 {
+		if got, want := artsHash.part(), parts["articles.jsonl"]; got != want {
+			return st, fmt.Errorf("%w (articles.jsonl differs from its manifest)", ErrBadSignature)
+		}
+		if count != man.Articles {
+			return st, fmt.Errorf("%w (its manifest counts %d articles, it holds %d)", ErrBadSignature, man.Articles, count)
+		}
+	}
+	info.Articles = count
+	if info.ReadAt, err = s.bundleRead(ctx, info.ID); err != nil {
+		return st, err
+	}
+	if rules.Accept != nil {
+		if err := rules.Accept(info); err != nil {
+			return st, err
+		}
 	}
 	mb, err := s.intSetting(ctx, SettingMediaBudgetMB, DefaultMediaBudgetMB)
 	if err != nil {
@@ -383,7 +575,12 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	}
 
 	// Then the articles again, stored a batch at a time (a transaction
-	// each), so that memory stays bounded whatever the bundle's size.
+	// each), so that memory stays bounded whatever the bundle's size. Each
+	// new article remembers the bundle it came in.
+	via := viaUnsigned
+	if info.Signer != nil {
+		via = info.Signer.String()
+	}
 	now := s.now()
 	var batch []Article
 	var wants [][]string
@@ -397,7 +594,17 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		var res SaveResult
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			res = SaveResult{}
-			return upsertAll(ctx, tx, batchSource, batch, now, &res)
+			// New rows get IDs past the largest (the write lock is held).
+			var before int64
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM articles`).Scan(&before); err != nil {
+				return err
+			}
+			if err := upsertAll(ctx, tx, batchSource, batch, now, &res); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE articles SET via = ?, via_at = ? WHERE id > ? AND source_id = ?`,
+				via, man.Created.Unix(), before, batchSource)
+			return err
 		})
 		if err != nil {
 			return err
@@ -415,7 +622,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		batch, wants = batch[:0], wants[:0]
 		return nil
 	}
-	err = eachBundleArticle(files["articles.jsonl"], func(a bundleArticle) error {
+	err = eachBundleArticle(files["articles.jsonl"], nil, func(a bundleArticle) error {
 		sourceID := ids[a.Source]
 		if sourceID != batchSource || len(batch) >= 500 || batchBytes >= maxBundleBatchBytes {
 			if err := flush(); err != nil {
@@ -449,7 +656,18 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	if err == nil {
 		err = flush()
 	}
-	return st, err
+	if err != nil {
+		return st, err
+	}
+	signer := ""
+	if info.Signer != nil {
+		signer = info.Signer.String()
+	}
+	return st, s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO bundles_read (id, signer, created, articles, at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET at = excluded.at`, info.ID, signer, man.Created.Unix(), count, now.Unix())
+		return err
+	})
 }
 
 // hasArticle says whether a source holds the article: by GUID, else by
@@ -563,21 +781,7 @@ func readBundleFile(f *zip.File, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func readBundleJSON(f *zip.File, limit int64, v any) error {
-	if f == nil {
-		return fmt.Errorf("%w: it has no manifest", ErrBadBundle)
-	}
-	data, err := readBundleFile(f, limit)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
-	}
-	return nil
-}
-
-func eachBundleArticle(f *zip.File, each func(bundleArticle) error) error {
+func eachBundleArticle(f *zip.File, tee io.Writer, each func(bundleArticle) error) error {
 	if f == nil {
 		return fmt.Errorf("%w: it has no articles", ErrBadBundle)
 	}
@@ -586,7 +790,11 @@ func eachBundleArticle(f *zip.File, each func(bundleArticle) error) error {
 		return fmt.Errorf("%w: %v", ErrBadBundle, err)
 	}
 	defer rc.Close()
-	sc := bufio.NewScanner(rc)
+	var r io.Reader = rc
+	if tee != nil {
+		r = io.TeeReader(rc, tee)
+	}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxBundleLine)
 	line := 0
 	for sc.Scan() {

@@ -156,6 +156,44 @@ INSERT INTO blobs_new (hash, mime, size, last_read, data) SELECT hash, mime, siz
 DROP TABLE blobs;
 ALTER TABLE blobs_new RENAME TO blobs;
 `,
+	// 5: sharing. Who an imported article came from; the keys trusted; the
+	// bundles read (a replay is known); where incremental exports stopped;
+	// the files seen in the share folder.
+	`
+-- '' for an article fetched here; the signer's public key (its text form)
+-- for one imported from a signed bundle; 'unsigned' for an older bundle.
+ALTER TABLE articles ADD COLUMN via    TEXT    NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN via_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE trusted_keys (
+	key   TEXT    PRIMARY KEY,
+	name  TEXT    NOT NULL DEFAULT '',
+	added INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE bundles_read (
+	id       TEXT    PRIMARY KEY, -- the SHA-256 of its manifest
+	signer   TEXT    NOT NULL,
+	created  INTEGER NOT NULL,
+	articles INTEGER NOT NULL,
+	at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE exports (
+	place    TEXT    PRIMARY KEY, -- a directory
+	last_id  INTEGER NOT NULL,    -- the newest article sent there
+	at       INTEGER NOT NULL,
+	articles INTEGER NOT NULL,
+	file     TEXT    NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE share_files (
+	path     TEXT    PRIMARY KEY,
+	size     INTEGER NOT NULL,
+	mtime    INTEGER NOT NULL,
+	state    TEXT    NOT NULL, -- imported, untrusted, refused, own
+	signer   TEXT    NOT NULL DEFAULT '',
+	detail   TEXT    NOT NULL DEFAULT '',
+	articles INTEGER NOT NULL DEFAULT 0,
+	at       INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.
