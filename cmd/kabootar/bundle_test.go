@@ -34,9 +34,20 @@ func TestBundleCommands(t *testing.T) {
 		t.Errorf("export said %q", out)
 	}
 
+	// From a key not trusted: refused until the reader says so, and the
+	// message names the fingerprint to compare.
 	to := newKB(t)
+	var key struct{ Key, Fingerprint string }
+	from.json(&key, "keys", "show", "--json")
+	if code, _, errOut := to.run("bundle", "import", file); code != 1 || !strings.Contains(errOut, key.Fingerprint) {
+		t.Errorf("import from a key not trusted: exit %d, %q", code, errOut)
+	}
+	if got := to.must(0, "articles", "--json"); strings.Contains(got, `"id"`) {
+		t.Error("a refused bundle left articles")
+	}
+	to.must(0, "keys", "trust", file, "--name", "Sara")
 	out = to.must(0, "bundle", "import", file)
-	if !strings.Contains(out, "2 new sources of 2") {
+	if !strings.Contains(out, "2 new sources of 2") || !strings.Contains(out, "Signed by Sara ("+key.Fingerprint+")") {
 		t.Errorf("import said %q", out)
 	}
 	var got struct {
@@ -53,8 +64,8 @@ func TestBundleCommands(t *testing.T) {
 	if out := to.must(0, "show", strconv.FormatInt(got.Articles[0].ID, 10)); !strings.Contains(out, got.Articles[0].Title) {
 		t.Errorf("show: %q", out)
 	}
-	// Importing again adds nothing.
-	if out := to.must(0, "bundle", "import", file); !strings.Contains(out, "Imported 0 articles") {
+	// Importing again adds nothing, and says it was read before.
+	if out := to.must(0, "bundle", "import", file); !strings.Contains(out, "imported already") {
 		t.Errorf("again: %q", out)
 	}
 
@@ -97,7 +108,10 @@ func TestBundleImportHostile(t *testing.T) {
 		"articles.jsonl": `{"source":1,"guid":"e","title":"Evil","html":"<p onclick=\"steal()\">Hi<script>steal()</script><a href=\"javascript:steal()\">x</a></p>","published":1}`,
 	})
 	k := newKB(t)
-	k.must(0, "bundle", "import", evil)
+	if code, _, errOut := k.run("bundle", "import", evil); code != 1 || !strings.Contains(errOut, "not signed") {
+		t.Errorf("an unsigned bundle without --accept: exit %d, %q", code, errOut)
+	}
+	k.must(0, "bundle", "import", evil, "--accept")
 	var arts struct {
 		Articles []struct {
 			ID int64 `json:"id"`

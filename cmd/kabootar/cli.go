@@ -77,8 +77,11 @@ Usage:
   kabootar [--data DIR] transport show [--json]
   kabootar [--data DIR] diagnose URL [--json]
   kabootar [--data DIR] bridges list | bridges add URL | bridges remove URL
-  kabootar [--data DIR] bundle export FILE [--source ID]... [--days N]
-  kabootar [--data DIR] bundle import FILE
+  kabootar [--data DIR] bundle export FILE [--source ID]... [--days N] [--since last]
+  kabootar [--data DIR] bundle import FILE [--accept]
+  kabootar [--data DIR] keys show | keys list | keys trust KEY|FILE [--name NAME] | keys untrust FINGERPRINT
+  kabootar [--data DIR] share set DIR [--keep-days N] [--max-mb N] | share show [--json] | share off
+  kabootar [--data DIR] share syncthing [--syncthing-home DIR] | share syncthing add DEVICE-ID [--address tcp://IP:PORT]
   kabootar --version
 
 Options for every command:
@@ -177,6 +180,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.bridges(ctx, rest)
 	case "bundle":
 		return c.bundle(ctx, rest)
+	case "keys":
+		return c.keys(ctx, rest)
+	case "share":
+		return c.share(ctx, rest)
 	case "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

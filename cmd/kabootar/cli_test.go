@@ -121,7 +121,7 @@ func (ns *newsServer) set(path string, body []byte) {
 	ns.mu.Unlock()
 }
 
-func keys(m map[string]any) []string {
+func mapKeys(m map[string]any) []string {
 	var ks []string
 	for k := range m {
 		ks = append(ks, k)
@@ -134,7 +134,7 @@ func hasKeys(t *testing.T, what string, m map[string]any, want ...string) {
 	t.Helper()
 	for _, k := range want {
 		if _, ok := m[k]; !ok {
-			t.Errorf("%s lacks %q: has %v", what, k, keys(m))
+			t.Errorf("%s lacks %q: has %v", what, k, mapKeys(m))
 		}
 	}
 }

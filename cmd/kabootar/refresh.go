@@ -71,8 +71,11 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 	}
 	results, media, offline := rep.Results, rep.Media, rep.Offline
 	if len(results) == 0 && !*asJSON {
-		fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
-		return nil
+		c.printShare(rep.Share)
+		if rep.Share.Articles == 0 {
+			fmt.Fprintln(c.stdout, "No sources yet. Add one with: kabootar sources add URL")
+		}
+		return shareFailed(rep.Share)
 	}
 
 	failed, fresh, untried := 0, 0, 0
@@ -82,7 +85,9 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		// and the rest were not tried (feeds.Offline).
 		Offline bool      `json:"offline"`
 		Media   mediaJSON `json:"media"`
-	}{Sources: []refreshJSON{}}
+		// Share: the round in the shared folder (absent when sharing is off).
+		Share *shareJSON `json:"share,omitempty"`
+	}{Sources: []refreshJSON{}, Share: toShareJSON(rep.Share)}
 	for _, r := range results {
 		if !r.OK {
 			failed++
@@ -110,6 +115,12 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintln(c.stdout, "Nothing answered on any route: you seem to be offline, or everything is cut.\n"+
 				"What was saved is still here to read (kabootar articles). If you have a proxy, add it: kabootar transport set --proxy URL.")
+		}
+		c.printShare(rep.Share)
+	}
+	if failed == 0 {
+		if err := shareFailed(rep.Share); err != nil {
+			return err
 		}
 	}
 	if failed > 0 {

@@ -52,6 +52,7 @@ func (c *cli) window(ctx context.Context) error {
 		Library:  a.Store(),
 		Actions:  a,
 		Settings: a,
+		Sharing:  a,
 		Options: ui.Options{
 			Interval:     time.Duration(storage.RefreshMinutes) * time.Minute,
 			OpenFirst:    c.openFirst,
@@ -103,4 +104,5 @@ func trayAvailable(getenv func(string) string) bool {
 var (
 	_ ui.Actions  = (*app.App)(nil)
 	_ ui.Settings = (*app.App)(nil)
+	_ ui.Sharing  = (*app.App)(nil)
 )

@@ -32,6 +32,7 @@ type Options struct {
 // App is Kabootar's use cases over one data directory. It is safe for
 // concurrent use: the window runs a refresh while the reader adds a source.
 type App struct {
+	dir     string // the data directory
 	store   *cache.Store
 	log     *slog.Logger
 	getenv  func(string) string
@@ -82,7 +83,7 @@ func Open(ctx context.Context, dir string, o Options) (*App, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &App{store: st, log: log, getenv: getenv, version: o.Version}, nil
+	return &App{dir: dir, store: st, log: log, getenv: getenv, version: o.Version}, nil
 }
 
 // Close closes the cache.

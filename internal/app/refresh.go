@@ -18,6 +18,9 @@ type Report struct {
 	// Offline: nothing answered on any route for the first sources, and
 	// the rest were not tried (feeds.Offline).
 	Offline bool
+	// Share is what the round in the shared folder did (when sharing is
+	// on): bundles read, and the one written.
+	Share ShareReport
 }
 
 // Failed is how many sources failed.
@@ -50,8 +53,12 @@ func (a *App) refresher(ctx context.Context, client feeds.Fetcher, n Network) (*
 // result.
 func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Report, error) {
 	sources, err := a.store.Sources(ctx)
-	if err != nil || len(sources) == 0 {
+	if err != nil {
 		return Report{}, err
+	}
+	if len(sources) == 0 {
+		// Nothing to fetch; the shared folder may still bring news.
+		return Report{Share: a.ShareRound(ctx, false)}, nil
 	}
 	client, n, err := a.clientAndNetwork(ctx)
 	if err != nil {
@@ -67,7 +74,11 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 	if mediaErr != nil {
 		a.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}
-	return Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}, nil
+	rep := Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}
+	// After the fetch, so that the bundle sent holds what it brought; and
+	// above all when it found the network cut.
+	rep.Share = a.ShareRound(ctx, true)
+	return rep, nil
 }
 
 // Probe says whether the network answers again, after a refresh found it

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,10 @@ const (
 	keyNotify   = "notify.sources" // JSON list of source IDs
 	keyWelcomed = "ui.welcomed"    // "1" once the welcome was gone through
 	keyWindow   = "ui.window"      // JSON: the window's size, panes and source, as last closed
+
+	keyShareDir   = "share.dir"       // the shared folder; "": no sharing
+	keyShareDays  = "share.keep_days" // own bundles older than this are pruned
+	keyShareMaxMB = "share.max_mb"    // and the oldest past this size
 )
 
 // ErrSettings is a stored setting that cannot be used.
@@ -357,6 +362,63 @@ func (s Storage) Save(ctx context.Context, st settingStore) error {
 		kv[keyBackfill] = strconv.Itoa(s.Backfill)
 	}
 	return st.SetSettings(ctx, kv)
+}
+
+// Share is the shared folder: where signed bundles go after each refresh
+// and where friends' bundles are read from. Own bundles are pruned there
+// by age and total size.
+type Share struct {
+	Dir      string // absolute; "" when sharing is off
+	KeepDays int
+	MaxMB    int
+}
+
+// DefaultShare keeps a month of own bundles, at most 200 MB.
+func DefaultShare() Share { return Share{KeepDays: 30, MaxMB: 200} }
+
+// Validate refuses a relative folder and amounts under 1.
+func (s Share) Validate() error {
+	if s.Dir != "" && !filepath.IsAbs(s.Dir) {
+		return fmt.Errorf("the shared folder %q must be a full path", s.Dir)
+	}
+	if s.KeepDays < 1 || s.MaxMB < 1 {
+		return fmt.Errorf("days to keep (%d) and megabytes (%d) must be 1 or more", s.KeepDays, s.MaxMB)
+	}
+	return nil
+}
+
+// LoadShare reads the sharing settings.
+func LoadShare(ctx context.Context, st settingStore) (Share, error) {
+	s := DefaultShare()
+	v, _, err := st.Setting(ctx, keyShareDir)
+	if err != nil {
+		return s, err
+	}
+	s.Dir = v
+	for key, p := range map[string]*int{keyShareDays: &s.KeepDays, keyShareMaxMB: &s.MaxMB} {
+		v, ok, err := st.Setting(ctx, key)
+		if err != nil {
+			return s, err
+		}
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("%w: setting %s: %q is not a number of 1 or more", ErrSettings, key, v)
+		}
+		*p = n
+	}
+	return s, s.Validate()
+}
+
+// Save validates s and stores it.
+func (s Share) Save(ctx context.Context, st settingStore) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return st.SetSettings(ctx, map[string]string{keyShareDir: s.Dir, keyShareDays: strconv.Itoa(s.KeepDays),
+		keyShareMaxMB: strconv.Itoa(s.MaxMB)})
 }
 
 // Notify is the sources whose new articles the window announces (none

@@ -21,6 +21,8 @@ type Library interface {
 	RenameSource(ctx context.Context, id int64, name string) error
 	RemoveSource(ctx context.Context, id int64) error
 	SetMirrors(ctx context.Context, id int64, mirrors []string) error
+	// ArticleProvenance says whose bundle an article came in, if any.
+	ArticleProvenance(ctx context.Context, id int64) (cache.Provenance, error)
 }
 
 // Actions are what the window asks the application to do (an *app.App
@@ -40,9 +42,11 @@ type Actions interface {
 	// ExportOPML writes every source as OPML, mirrors included.
 	ImportOPML(ctx context.Context, r io.Reader) (added, listed int, err error)
 	ExportOPML(ctx context.Context, w io.Writer) (int, error)
-	// ImportBundle adds the sources and articles of a file of saved news;
-	// ExportBundle writes saved news (opt chooses what), images included.
-	ImportBundle(ctx context.Context, r io.Reader) (cache.BundleStats, error)
+	// ImportBundle adds the sources and articles of a file of saved news,
+	// verified, as o allows (a key not trusted: *app.UnknownSignerError);
+	// ExportBundle writes saved news (opt chooses what), images included,
+	// signed.
+	ImportBundle(ctx context.Context, r io.Reader, o app.ImportOptions) (cache.BundleStats, error)
 	ExportBundle(ctx context.Context, w io.Writer, opt cache.BundleOptions) (cache.BundleStats, error)
 	// FindProxies looks for proxies the reader is likely running (the
 	// first run offers them).
@@ -92,5 +96,8 @@ type Deps struct {
 	Library  Library
 	Actions  Actions
 	Settings Settings
-	Options  Options
+	// Sharing is the shared folder and the keys (nil: no Sharing tab, no
+	// watching of a folder).
+	Sharing Sharing
+	Options Options
 }

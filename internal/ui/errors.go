@@ -32,6 +32,8 @@ func friendly(err error) string {
 		return lang.L("error.proxy")
 	case errors.Is(err, feeds.ErrBadDoH):
 		return lang.L("error.doh")
+	case errors.Is(err, cache.ErrBadSignature):
+		return lang.L("error.signature")
 	case errors.Is(err, cache.ErrBadBundle):
 		return lang.L("error.bundle")
 	case errors.Is(err, app.ErrAlreadyFollowed), errors.Is(err, cache.ErrExists):
@@ -42,6 +44,10 @@ func friendly(err error) string {
 		return lang.L("error.storage")
 	case errors.Is(err, app.ErrStrict):
 		return lang.L("error.strict")
+	}
+	var again *app.AlreadyImportedError
+	if errors.As(err, &again) {
+		return lang.L("error.again")
 	}
 	// Before the verdict: it was added all the same, which matters more.
 	var ue *app.UnreachableError

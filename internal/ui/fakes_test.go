@@ -42,7 +42,7 @@ func (f *fakeActions) FullText(ctx context.Context, id int64, page string) error
 }
 func (f *fakeActions) ImportOPML(context.Context, io.Reader) (int, int, error) { return 0, 0, nil }
 func (f *fakeActions) ExportOPML(context.Context, io.Writer) (int, error)      { return 0, nil }
-func (f *fakeActions) ImportBundle(context.Context, io.Reader) (cache.BundleStats, error) {
+func (f *fakeActions) ImportBundle(context.Context, io.Reader, app.ImportOptions) (cache.BundleStats, error) {
 	return cache.BundleStats{}, nil
 }
 func (f *fakeActions) ExportBundle(context.Context, io.Writer, cache.BundleOptions) (cache.BundleStats, error) {

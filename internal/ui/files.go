@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 	"github.com/kabootar/kabootar/internal/app"
 	"github.com/kabootar/kabootar/internal/cache"
@@ -42,14 +44,46 @@ func (w *Window) importOPML() {
 	}, lang.L("Import OPML…"))
 }
 
-// importBundle adds a file of saved news the reader picks.
+// importBundle adds a file of saved news the reader picks: verified, and
+// from a key not trusted only once the reader has seen who signed it.
 func (w *Window) importBundle() {
-	w.importFile(func(ctx context.Context, r io.Reader) (int, error) {
-		st, err := w.deps.Actions.ImportBundle(ctx, r)
-		return st.Articles, err
-	}, func(n int) string {
-		return lang.L("Imported {{.Count}} articles.", map[string]int{"Count": n})
-	}, lang.L("Import saved news…"))
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		uri := r.URI()
+		r.Close()
+		w.importBundleFrom(uri, app.ImportOptions{})
+	}, w.win)
+}
+
+// importBundleFrom imports the bundle at uri as o says; a signer not
+// trusted is asked about, and the file read again on the reader's word.
+func (w *Window) importBundleFrom(uri fyne.URI, o app.ImportOptions) {
+	w.bg.Go(func() {
+		r, err := storage.Reader(uri)
+		var st cache.BundleStats
+		if err == nil {
+			st, err = w.deps.Actions.ImportBundle(context.Background(), r, o)
+			r.Close()
+		}
+		w.do(func() {
+			var unknown *app.UnknownSignerError
+			if errors.As(err, &unknown) {
+				i := unknown.Info
+				w.acceptPrompt(i.Signer, i.Articles, i.Sources, i.Created, func(o app.ImportOptions) { w.importBundleFrom(uri, o) })
+				return
+			}
+			if err != nil {
+				w.showError(err)
+				return
+			}
+			w.showDialog(dialog.NewInformation(lang.L("Import saved news…"),
+				lang.L("Imported {{.Count}} articles.", map[string]string{"Count": numberText(st.Articles, w.persian)}), w.win), nil)
+			w.reloadSources()
+			w.reloadArticles()
+		})
+	})
 }
 
 // importFile reads a file the reader picks with read, in the background,

@@ -91,7 +91,7 @@ func openSettings(t *testing.T, st Storage) (*Window, *fakeConnection, *settings
 	w := New(a, Deps{Library: lib, Settings: &fakeSettings{conn: fc}})
 	t.Cleanup(w.Wait)
 	var f *settingsForm
-	locked(w, func() { f = w.settingsDialog(fc, fc.conn, st) })
+	locked(w, func() { f = w.settingsDialog(fc, fc.conn, st, nil) })
 	return w, fc, f
 }
 

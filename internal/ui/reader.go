@@ -40,6 +40,7 @@ func (w *Window) open(id int64) {
 				w.do(func() { w.showError(err) })
 			}
 		}
+		prov, _ := w.deps.Library.ArticleProvenance(ctx, id) // none said when it cannot be read
 		segs := segments(bs, func(u string) *cachedImage { return images[u] })
 		if len(segs) == 0 {
 			segs = []widget.RichTextSegment{&widget.TextSegment{Text: a.Summary, Style: widget.RichTextStyleParagraph}}
@@ -55,7 +56,8 @@ func (w *Window) open(id int64) {
 			// Source, time and author as labels of their own, in the
 			// article's direction: one run mixing them is not ordered right.
 			var parts []fyne.CanvasObject
-			for _, p := range []string{w.sourceName(a.SourceID), visualRTL(dateText(a.Published.Local(), time.Now(), w.persian)), a.Author} {
+			for _, p := range []string{w.sourceName(a.SourceID), visualRTL(dateText(a.Published.Local(), time.Now(), w.persian)), a.Author,
+				visualRTL(w.provenanceText(prov))} {
 				if p != "" {
 					parts = append(parts, widget.NewLabel(p))
 				}

@@ -72,6 +72,7 @@ func (w *Window) startRefresh() {
 			w.reloadSources()
 			w.reloadArticles()
 		})
+		w.shareArrived(rep.Share)
 	})
 }
 

@@ -83,12 +83,16 @@ func (w *Window) showSettings() {
 		if err == nil && w.deps.Settings != nil {
 			st, err = w.deps.Settings.Storage(context.Background())
 		}
+		var sh *sharingState
+		if err == nil && w.deps.Sharing != nil {
+			sh, err = loadSharing(context.Background(), w.deps.Sharing)
+		}
 		w.do(func() {
 			if err != nil {
 				w.showError(err)
 				return
 			}
-			w.settingsDialog(cs, conn, st)
+			w.settingsDialog(cs, conn, st, sh)
 		})
 	})
 }
@@ -109,11 +113,12 @@ type settingsForm struct {
 	checks  *fyne.Container // a row per route: the route, and how it fared
 	test    *widget.Button
 	save    func()
-	tabs    *container.AppTabs // Reading, Connection, Storage
+	tabs    *container.AppTabs // Reading, Connection, Storage, Sharing
+	folder  *dialogEntry       // the shared folder (nil: no Sharing tab)
 }
 
 // It is long because it lays out one dialog, widget after widget.
-func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Storage) *settingsForm {
+func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Storage, sh *sharingState) *settingsForm {
 	var labels []string
 	for _, m := range modes {
 		labels = append(labels, modeLabel(m))
@@ -223,7 +228,13 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		container.NewTabItem(lang.L("Reading"), container.NewVScroll(reading)),
 		container.NewTabItem(lang.L("Connection"), container.NewVScroll(connection)),
 		container.NewTabItem(lang.L("Storage"), container.NewVScroll(storage)))
-	f := &settingsForm{tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
+	var folder *dialogEntry
+	if sh != nil {
+		var sharing fyne.CanvasObject
+		sharing, folder = w.sharingTab(sh)
+		tabs.Append(container.NewTabItem(lang.L("Sharing"), container.NewVScroll(sharing)))
+	}
+	f := &settingsForm{folder: folder, tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -237,6 +248,10 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		next.Resolvers = lines(resolvers.Text)
 		next.Bridges = lines(bridges.Text)
 		nextStorage := st
+		folderText := ""
+		if folder != nil {
+			folderText = folder.Text
+		}
 		var bad error
 		for _, f := range []struct {
 			e   *dialogEntry
@@ -255,6 +270,9 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			}
 			if err == nil && w.deps.Settings != nil && nextStorage != st {
 				err = w.deps.Settings.SetStorage(context.Background(), nextStorage)
+			}
+			if err == nil && folder != nil && strings.TrimSpace(folderText) != sh.status.Dir {
+				_, err = w.deps.Sharing.SetShare(context.Background(), strings.TrimSpace(folderText), 0, 0)
 			}
 			w.do(func() {
 				if err != nil {

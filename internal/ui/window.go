@@ -57,13 +57,14 @@ type Window struct {
 	filter       *widget.RadioGroup
 	current      *cache.Article
 	reading      Reading
-	notify       map[int64]bool // sources whose new articles are announced
-	firstRefresh bool           // the refresh after the welcome
-	interval     time.Duration  // between background refreshes; 0: none
-	lastRefresh  time.Time      // when the last refresh started
-	toldNothing  bool           // "nothing came through" was said
-	offline      bool           // the last refresh found the network offline
-	probing      bool           // a probe runs
+	notify       map[int64]bool  // sources whose new articles are announced
+	firstRefresh bool            // the refresh after the welcome
+	interval     time.Duration   // between background refreshes; 0: none
+	lastRefresh  time.Time       // when the last refresh started
+	toldNothing  bool            // "nothing came through" was said
+	offline      bool            // the last refresh found the network offline
+	probing      bool            // a probe runs
+	asked        map[string]bool // bundles of the shared folder the reader was asked about
 
 	searchMu    sync.Mutex
 	searchTimer *time.Timer
@@ -106,7 +107,8 @@ func New(app fyne.App, deps Deps) *Window {
 	if deps.Options.Reading.Theme == "" {
 		deps.Options.Reading.Theme = "system"
 	}
-	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Options.Reading, interval: deps.Options.Interval}
+	w := &Window{app: app, deps: deps, win: app.NewWindow("Kabootar"), reading: deps.Options.Reading, interval: deps.Options.Interval,
+		asked: map[string]bool{}}
 	icon := fyne.NewStaticResource("kabootar.png", assets.Icon)
 	w.win.SetIcon(icon)
 	w.build()
@@ -211,6 +213,9 @@ func (w *Window) startMain(ctx context.Context) {
 	}
 	w.lastRefresh = time.Now()
 	go w.schedule(ctx, tick)
+	if w.deps.Sharing != nil {
+		go w.watchShare(ctx, 15*time.Second)
+	}
 	if w.deps.Options.OpenSettings {
 		w.showSettings()
 	}

@@ -199,7 +199,7 @@ func TestSettingsChangeMode(t *testing.T) {
 	t.Cleanup(w.Wait)
 	var f *settingsForm
 	locked(w, func() {
-		f = w.settingsDialog(fc, fc.conn, Storage{})
+		f = w.settingsDialog(fc, fc.conn, Storage{}, nil)
 		test.Tap(f.test)
 	})
 	checks := func() string {
