@@ -3,6 +3,7 @@ package cache
 import (
 	"archive/zip"
 	"bufio"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -767,13 +768,13 @@ func readBundleFile(f *zip.File, limit int64) ([]byte, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
+		return nil, damaged(f.Name, err)
 	}
 	defer rc.Close()
 	// The size in the header may lie: read one byte past the limit.
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadBundle, f.Name, err)
+		return nil, damaged(f.Name, err)
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%w: %s is larger than %d MB", ErrBadBundle, f.Name, limit>>20)
@@ -811,7 +812,20 @@ func eachBundleArticle(f *zip.File, tee io.Writer, each func(bundleArticle) erro
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: article line %d: %v", ErrBadBundle, line+1, err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("%w: article line %d: %v", ErrBadBundle, line+1, err)
+		}
+		return damaged(f.Name, err)
 	}
 	return nil
+}
+
+// damaged is a part that cannot be read whole: its compressed bytes or
+// checksum do not match, as when a byte changed on the way.
+func damaged(name string, err error) error {
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, zip.ErrChecksum) || errors.As(err, &corrupt) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: its part %s was damaged or changed on the way (%v); ask for the file again", ErrBadBundle, name, err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrBadBundle, name, err)
 }

@@ -260,6 +260,7 @@ func (c *Client) EnsureFolder(ctx context.Context, id, label, path string) (stri
 	// Bundles are never edited, only added and removed: watching the
 	// folder carries them at once, without waiting for a rescan.
 	folder["fsWatcherEnabled"] = true
+	folder["fsWatcherDelayS"] = 2
 	folder["devices"] = []map[string]any{}
 	if err := c.call(ctx, http.MethodPut, "/rest/config/folders/"+id, folder, nil); err != nil {
 		return "", err

@@ -250,6 +250,17 @@ func (l *lab) services() {
 	}
 }
 
+// namespaces are the lab's namespaces (the sharing lab has two).
+func (l *lab) namespaces() []string {
+	var out []string
+	for _, ns := range []string{l.client, l.censor, l.world} {
+		if ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
 func (l *lab) close() {
 	for _, p := range l.procs {
 		if p.Process != nil {
@@ -258,14 +269,12 @@ func (l *lab) close() {
 			p.Wait()
 		}
 	}
-	for _, ns := range []string{l.client, l.censor, l.world} {
+	for _, ns := range l.namespaces() {
 		exec.Command("ip", "netns", "del", ns).Run()
-	}
-	for _, ns := range []string{l.client, l.censor, l.world} {
 		os.RemoveAll(filepath.Join("/etc/netns", ns))
 	}
 	out, _ := exec.Command("ip", "netns", "list").Output()
-	for _, ns := range []string{l.client, l.censor, l.world} {
+	for _, ns := range l.namespaces() {
 		if strings.Contains(string(out), ns) {
 			l.t.Errorf("namespace %s left behind", ns)
 		}
@@ -308,9 +317,15 @@ func (l *lab) leakCount() int {
 // kabootar runs the real binary in the client namespace on data.
 func (l *lab) kabootar(data string, args ...string) (code int, stdout, stderr string, took time.Duration) {
 	l.t.Helper()
+	return l.kabootarIn(l.client, data, args...)
+}
+
+// kabootarIn runs the real binary in namespace ns on data.
+func (l *lab) kabootarIn(ns, data string, args ...string) (code int, stdout, stderr string, took time.Duration) {
+	l.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.client, l.bin, "--data", data}, args...)...)
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns, l.bin, "--data", data}, args...)...)
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(l.dir, "ca.pem"), "LANG=en_US.UTF-8",
 		"KABOOTAR_TELEGRAM=https://"+tgHost, // the lab's Telegram
 		"ALL_PROXY=", "HTTPS_PROXY=", "HTTP_PROXY=", "all_proxy=", "https_proxy=", "http_proxy=")

@@ -72,6 +72,8 @@ func runRole(role string) {
 		world()
 	case "censor":
 		censor()
+	case "feeds":
+		localFeed()
 	default:
 		log.Fatalf("unknown role %q", role)
 	}
@@ -171,4 +173,27 @@ func censor() {
 		io.WriteString(w, page)
 	})}
 	log.Fatal(srv.Serve(ln))
+}
+
+// localFeed serves, on KBLAB_ADDR, a feed of KBLAB_ITEMS items titled
+// KBLAB_TITLE: a reader's own news site in the sharing lab.
+func localFeed() {
+	title := os.Getenv("KBLAB_TITLE")
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>http://%s/</link>`, title, os.Getenv("KBLAB_ADDR"))
+	for i := range 12 {
+		fmt.Fprintf(&b, `<item><title>%s %d</title><link>http://%s/n/%d</link><guid>%s-%d</guid><pubDate>%s</pubDate><description>خبر %d از %s</description></item>`,
+			title, i, os.Getenv("KBLAB_ADDR"), i, title, i, time.Now().Add(-time.Duration(i)*time.Hour).UTC().Format(time.RFC1123Z), i, title)
+	}
+	b.WriteString(`</channel></rss>`)
+	feed := []byte(b.String())
+	ln, err := net.Listen("tcp", os.Getenv("KBLAB_ADDR"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ready")
+	log.Fatal(http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(feed)
+	})))
 }
