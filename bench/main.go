@@ -256,6 +256,37 @@ func benchKabootar(bin, work, baseURL string, n int, hits *counter) []row {
 			rows = append(rows, r)
 		}
 	}
+	return append(rows, benchBundles(bin, work)...)
+}
+
+// benchBundles times signed bundles: the text-only cache exported (50,000
+// articles) and imported into the one with images, which then holds
+// 100,000 articles and 50,000 images; that one exported and imported into
+// an empty data directory. Imports are streamed: memory stays bounded.
+func benchBundles(bin, work string) []row {
+	text, images, fresh := filepath.Join(work, "kabootar"), filepath.Join(work, "kabootar+images"), filepath.Join(work, "kabootar-import")
+	os.MkdirAll(fresh, 0o700)
+	half, whole := filepath.Join(work, "half.zip"), filepath.Join(work, "whole.zip")
+	var rows []row
+	for _, step := range []struct {
+		run, data string
+		args      []string
+	}{
+		{"bundle export", text, []string{"bundle", "export", half}},
+		{"bundle import", images, []string{"bundle", "import", half, "--accept"}},
+		{"bundle export", images, []string{"bundle", "export", whole}},
+		{"bundle import", fresh, []string{"bundle", "import", whole, "--accept"}},
+	} {
+		r := row{tool: "kabootar", run: step.run}
+		r.wall, r.cpu, r.rssKB, r.err = timed(exec.Command(bin, append([]string{"--data", step.data}, step.args...)...))
+		db := filepath.Join(step.data, "kabootar.db")
+		r.articles = countArticles(db, "SELECT count(*) FROM articles")
+		r.images = countArticles(db, "SELECT count(*) FROM blobs")
+		if info, err := os.Stat(step.args[2]); err == nil {
+			r.run += fmt.Sprintf(" (%.0f MB)", float64(info.Size())/(1<<20))
+		}
+		rows = append(rows, r)
+	}
 	return rows
 }
 

@@ -84,6 +84,7 @@ func (c *cli) bundle(ctx context.Context, args []string) error {
 // bundleExportSince writes what is new since the last export to the
 // file's folder.
 func (c *cli) bundleExportSince(ctx context.Context, path string, opt cache.BundleOptions) error {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
 	a, err := c.open(ctx)
 	if err != nil {
 		return err
@@ -108,6 +109,9 @@ func (c *cli) bundleExportSince(ctx context.Context, path string, opt cache.Bund
 // bundleExport writes the bundle through writeFile: a failed export never
 // leaves half a bundle under the name.
 func (c *cli) bundleExport(ctx context.Context, path string, opt cache.BundleOptions) error {
+	// Every image passes through once; the collector keeps their garbage
+	// from piling up (the bundle itself is streamed to the file).
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
 	a, err := c.open(ctx)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kabootar/kabootar/internal/cache"
@@ -32,8 +33,11 @@ type Options struct {
 // App is Kabootar's use cases over one data directory. It is safe for
 // concurrent use: the window runs a refresh while the reader adds a source.
 type App struct {
-	dir     string // the data directory
-	store   *cache.Store
+	dir   string // the data directory
+	store *cache.Store
+	// shareMu keeps one round in the shared folder at a time: the window
+	// watches the folder while a refresh may be reading it too.
+	shareMu sync.Mutex
 	log     *slog.Logger
 	getenv  func(string) string
 	version string

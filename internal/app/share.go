@@ -96,6 +96,8 @@ func (a *App) ShareStatus(ctx context.Context) (ShareStatus, error) {
 // refresh does (found offline or not, with sources or none), and the
 // window when the folder changes. Nothing is done when sharing is off.
 func (a *App) ShareRound(ctx context.Context, send bool) ShareReport {
+	a.shareMu.Lock()
+	defer a.shareMu.Unlock()
 	s, err := LoadShare(ctx, a.store)
 	rep := ShareReport{Dir: s.Dir}
 	if err != nil {
@@ -277,6 +279,8 @@ func (a *App) prune(ctx context.Context, s Share) (int, error) {
 // AcceptShared imports a bundle of the shared folder that waits for the
 // reader (a key not trusted), as o says: once, or trusting its signer.
 func (a *App) AcceptShared(ctx context.Context, path string, o ImportOptions) (cache.BundleStats, error) {
+	a.shareMu.Lock()
+	defer a.shareMu.Unlock()
 	f, err := os.Open(path)
 	if err != nil {
 		return cache.BundleStats{}, err

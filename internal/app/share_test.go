@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,19 @@ func TestShareFolderFailures(t *testing.T) {
 	}
 	if articles(t, a) != 2 {
 		t.Error("the cache changed")
+	}
+	// A folder that cannot be written, even by root: /proc reads as a
+	// folder and refuses every new file.
+	if runtime.GOOS == "linux" {
+		if _, err := a.SetShare(ctx, "/proc/self", 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		rep := a.ShareRound(ctx, true)
+		if rep.Err == nil || !strings.Contains(rep.Err.Error(), "could not be written into the shared folder") {
+			t.Errorf("a read-only folder: %+v", rep)
+		}
+		if last, _ := a.store.LastExport(ctx, "/proc/self"); last.LastID != 0 {
+			t.Error("an export that failed was remembered as sent")
+		}
 	}
 }

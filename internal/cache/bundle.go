@@ -612,13 +612,28 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		}
 		st.Articles += res.New
 		st.Existing += len(batch) - res.New
+		// The batch's images, stored a few MB per transaction (as a
+		// refresh stores them), not one transaction each.
+		var pending []MediaResult
+		var pendingBytes int
 		for i, a := range batch {
-			n, size, err := s.importMedia(ctx, files, media, batchSource, a, wants[i], mediaRoom-st.MediaBytes)
+			got, size, err := s.importMedia(ctx, files, media, batchSource, a, wants[i], mediaRoom-st.MediaBytes)
 			if err != nil {
 				return err
 			}
-			st.Media += n
+			pending = append(pending, got...)
+			pendingBytes += int(size)
+			st.Media += len(got)
 			st.MediaBytes += size
+			if pendingBytes >= maxBundleBatchBytes {
+				if err := s.SaveMedia(ctx, pending, nil); err != nil {
+					return err
+				}
+				pending, pendingBytes = pending[:0], 0
+			}
+		}
+		if err := s.SaveMedia(ctx, pending, nil); err != nil {
+			return err
 		}
 		batch, wants = batch[:0], wants[:0]
 		return nil
@@ -688,12 +703,13 @@ func (s *Store) hasArticle(ctx context.Context, sourceID int64, a bundleArticle)
 	return n > 0, classify(err)
 }
 
-// importMedia stores the images an imported article names, from the
-// bundle, checking each is what its name says and an image.
+// importMedia reads the images an imported article names from the
+// bundle, checking each is what its name says and an image, for the
+// caller to store.
 func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, media map[string]bundleMedia,
-	sourceID int64, a Article, urls []string, room int64) (int, int64, error) {
+	sourceID int64, a Article, urls []string, room int64) ([]MediaResult, int64, error) {
 	if len(urls) == 0 {
-		return 0, 0, nil
+		return nil, 0, nil
 	}
 	var id int64
 	q := `SELECT id FROM articles WHERE source_id = ? AND guid = ?`
@@ -706,9 +722,10 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 		key = a.Title
 	}
 	if err := s.db.QueryRowContext(ctx, q, sourceID, key).Scan(&id); err != nil {
-		return 0, 0, classify(err)
+		return nil, 0, classify(err)
 	}
-	n, size := 0, int64(0)
+	var out []MediaResult
+	size := int64(0)
 	for _, u := range urls {
 		m, ok := media[u]
 		if !ok || size >= room {
@@ -723,15 +740,12 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 			CheckImage(data) != nil {
 			continue
 		}
-		if err := s.PutMedia(ctx, id, Media{URL: u, MIME: m.MIME, Data: data}); err != nil {
-			return n, size, err
-		}
-		n++
+		out = append(out, MediaResult{ArticleID: id, URL: u, Media: &Media{URL: u, MIME: m.MIME, Data: data}})
 		size += int64(len(data))
 	}
 	// Not marked as tried: images the bundle lacks are fetched at the
 	// next refresh that gets through.
-	return n, size, nil
+	return out, size, nil
 }
 
 func checkBundleSource(src bundleSource, isBridge func(string) bool) error {

@@ -209,7 +209,10 @@ func TestSignedBundleTampered(t *testing.T) {
 	tests = append(tests, struct {
 		name string
 		data []byte
-	}{"a byte of the file", raw})
+	}{"a byte of the file", raw}, struct {
+		name string
+		data []byte
+	}{"cut short", b[:len(b)*2/3]})
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
