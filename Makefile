@@ -110,7 +110,8 @@ uninstall:
 # main window on a demo data directory (nothing is fetched), and the first
 # run's connection and sources steps on an empty one. Writes, into
 # docs/screenshots/ (committed: the READMEs show them),
-# main-{en,fa}.png, settings-{en,fa}.png and
+# main-{en,fa}.png, settings-{en,fa}.png, sharing-{en,fa}.png (Settings >
+# Sharing) and
 # first-run-{connection,sources}-{en,fa}.png.
 SHOTS := docs/screenshots
 screenshot: build
@@ -121,6 +122,7 @@ screenshot: build
 	  loc=en_US; [ $$l = fa ] && loc=fa_IR; \
 	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-first & p=\$$!; sleep 8; import -window root $(SHOTS)/main-$$l.png; kill \$$p"; \
 	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-settings & p=\$$!; sleep 8; import -window root $(SHOTS)/settings-$$l.png; kill \$$p"; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --settings-tab sharing & p=\$$!; sleep 8; import -window root $(SHOTS)/sharing-$$l.png; kill \$$p"; \
 	  for step in 1:connection 2:sources; do \
 	    rm -rf bin/first-run-data; \
 	    xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/first-run-data --welcome-step $${step%%:*} & p=\$$!; sleep 5; import -window root $(SHOTS)/first-run-$${step#*:}-$$l.png; kill \$$p"; \

@@ -56,6 +56,7 @@ type cli struct {
 	verbose        bool
 	openFirst      bool
 	openSettings   bool
+	settingsTab    string
 	welcomeStep    int
 	log            *slog.Logger
 	began          time.Time // when the run started
@@ -136,6 +137,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for developers)")
 	fs.BoolVar(&c.openFirst, "open-first", false, "open the newest article when the window starts (for screenshots)")
 	fs.BoolVar(&c.openSettings, "open-settings", false, "open the settings when the window starts (for screenshots)")
+	fs.StringVar(&c.settingsTab, "settings-tab", "", "open the settings on this tab when the window starts: reading, connection, storage, sharing (for screenshots)")
 	fs.IntVar(&c.welcomeStep, "welcome-step", 0, "on a first run, start the welcome at step 1 (connection) or 2 (sources) (for screenshots)")
 	rest, err := parseInterleaved(fs, args, true)
 	if err != nil {

@@ -56,7 +56,8 @@ func (c *cli) window(ctx context.Context) error {
 		Options: ui.Options{
 			Interval:     time.Duration(storage.RefreshMinutes) * time.Minute,
 			OpenFirst:    c.openFirst,
-			OpenSettings: c.openSettings,
+			OpenSettings: c.openSettings || c.settingsTab != "",
+			SettingsTab:  c.settingsTab,
 			Reading:      reading,
 			FirstRun:     first,
 			Tray:         trayAvailable(c.getenv),

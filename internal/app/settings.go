@@ -409,7 +409,10 @@ func LoadShare(ctx context.Context, st settingStore) (Share, error) {
 		}
 		*p = n
 	}
-	return s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
+	return s, nil
 }
 
 // Save validates s and stores it.

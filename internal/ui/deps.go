@@ -78,6 +78,9 @@ type Options struct {
 	// OpenSettings opens the settings once the window starts (for
 	// screenshots).
 	OpenSettings bool
+	// SettingsTab is the tab the settings open on (reading, connection,
+	// storage or sharing; for screenshots).
+	SettingsTab string
 	// Reading is the theme, text size and language to start with.
 	Reading Reading
 	// Tray asks for a tray icon. On Linux the tray needs a D-Bus session:

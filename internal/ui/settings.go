@@ -83,9 +83,12 @@ func (w *Window) showSettings() {
 		if err == nil && w.deps.Settings != nil {
 			st, err = w.deps.Settings.Storage(context.Background())
 		}
+		// Sharing that cannot be read leaves its tab out, said; the other
+		// settings still open (they may be how it is fixed).
 		var sh *sharingState
+		var shErr error
 		if err == nil && w.deps.Sharing != nil {
-			sh, err = loadSharing(context.Background(), w.deps.Sharing)
+			sh, shErr = loadSharing(context.Background(), w.deps.Sharing)
 		}
 		w.do(func() {
 			if err != nil {
@@ -93,6 +96,9 @@ func (w *Window) showSettings() {
 				return
 			}
 			w.settingsDialog(cs, conn, st, sh)
+			if shErr != nil {
+				w.showError(shErr)
+			}
 		})
 	})
 }
@@ -284,6 +290,11 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 				}
 			})
 		})
+	}
+	for i, name := range []string{"reading", "connection", "storage", "sharing"} {
+		if name == w.deps.Options.SettingsTab && i < len(tabs.Items) {
+			tabs.SelectIndex(i)
+		}
 	}
 	d := w.showConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), tabs, func() { f.save() }, false)
 	d.Resize(fyne.NewSize(600, 640))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,8 @@ type fakeSharing struct {
 	files    []cache.ShareFile
 	accepted []app.ImportOptions
 	setDirs  []string
+	// statusErr is what ShareStatus fails with (a bad stored setting).
+	statusErr error
 }
 
 func newFakeSharing(t *testing.T) *fakeSharing {
@@ -39,7 +42,7 @@ func newFakeSharing(t *testing.T) *fakeSharing {
 func (f *fakeSharing) ShareStatus(context.Context) (app.ShareStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return app.ShareStatus{Share: app.Share{Dir: f.dir, KeepDays: 30, MaxMB: 200}, Files: f.files}, nil
+	return app.ShareStatus{Share: app.Share{Dir: f.dir, KeepDays: 30, MaxMB: 200}, Files: f.files}, f.statusErr
 }
 func (f *fakeSharing) SetShare(_ context.Context, dir string, _, _ int) (app.Share, error) {
 	f.mu.Lock()
@@ -257,4 +260,23 @@ func TestProvenanceText(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.p, got, c.want)
 		}
 	}
+}
+
+// Sharing that cannot be read leaves its tab out and says why; the other
+// settings still open, since they may be how it is fixed.
+func TestSettingsOpenWhenSharingFails(t *testing.T) {
+	a := test.NewTempApp(t)
+	LoadTranslations()
+	st, _ := testStore(t)
+	sh := newFakeSharing(t)
+	sh.statusErr = fmt.Errorf("%w: the shared folder %q must be a full path", app.ErrSettings, "rel")
+	w := New(a, Deps{Library: st, Settings: &fakeSettings{}, Sharing: sh})
+	t.Cleanup(w.Wait)
+	locked(w, func() { w.showSettings() })
+	eventually(t, w, "the settings and the error", func() bool { return len(w.dialogs) == 2 })
+	locked(w, func() {
+		if got := labelsOf(overlayObjects(w)); !strings.Contains(got, "must be a full path") {
+			t.Errorf("the error says %s", got)
+		}
+	})
 }

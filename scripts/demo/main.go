@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kabootar/kabootar/internal/cache"
+	"github.com/kabootar/kabootar/internal/keys"
 )
 
 func main() {
@@ -113,6 +114,59 @@ func run(dir string, many int) error {
 		}
 		many -= len(arts)
 	}
+	if err := demoSharing(ctx, st, dir, now); err != nil {
+		return err
+	}
 	fmt.Println("demo data in", dir)
+	return nil
+}
+
+// demoSharing sets a shared folder up as a reader who shares with a
+// friend would have it: the reader's key, the friend's trusted, a bundle
+// sent, one received and one waiting (for Settings > Sharing).
+func demoSharing(ctx context.Context, st *cache.Store, dir string, now time.Time) error {
+	if _, err := keys.Load(dir); err != nil {
+		return err
+	}
+	friendDir, err := os.MkdirTemp("", "kabootar-demo-friend-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(friendDir)
+	friend, err := keys.Load(friendDir)
+	if err != nil {
+		return err
+	}
+	strangerDir := filepath.Join(friendDir, "stranger")
+	os.MkdirAll(strangerDir, 0o700)
+	stranger, err := keys.Load(strangerDir)
+	if err != nil {
+		return err
+	}
+	if err := st.Trust(ctx, friend.Public(), "سارا"); err != nil {
+		return err
+	}
+	shared, err := filepath.Abs(filepath.Join(dir, "shared"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		return err
+	}
+	if err := st.SetSettings(ctx, map[string]string{"share.dir": shared}); err != nil {
+		return err
+	}
+	if err := st.SaveExport(ctx, cache.Export{Place: shared, LastID: 1, At: now.Add(-2 * time.Hour), Articles: 42,
+		File: filepath.Join(shared, "kabootar-mine.zip")}); err != nil {
+		return err
+	}
+	for _, f := range []cache.ShareFile{
+		{Path: filepath.Join(shared, "kabootar-sara.zip"), State: cache.ShareImported, Signer: friend.Public(), Articles: 37},
+		{Path: filepath.Join(shared, "kabootar-unknown.zip"), State: cache.ShareUntrusted, Signer: stranger.Public(), Articles: 12},
+	} {
+		if err := st.SaveShareFile(ctx, f); err != nil {
+			return err
+		}
+	}
 	return nil
 }
