@@ -7,7 +7,7 @@ VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages for the race detector (the ui package's tests drive Fyne's test
 # driver, whose objects are shared with the test goroutine by design).
-CORE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./internal/keys/... ./internal/syncthing/... ./internal/localeenv/... ./cmd/...
+CORE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./internal/keys/... ./internal/syncthing/... ./internal/tor/... ./internal/localeenv/... ./cmd/...
 # The window changes widgets only through fyne.Do (FyneApp.toml migrations).
 export GOFLAGS := $(GOFLAGS) -tags=migrated_fynedo
 # Fyne reads the locale; C is not one it knows.
@@ -36,7 +36,7 @@ run: deps build
 
 # The packages without a window must build for Windows and macOS too (the
 # window needs cgo and the platform's C toolchain, not here).
-PORTABLE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./internal/keys/... ./internal/syncthing/... ./assets/...
+PORTABLE_PKGS := ./internal/cache/... ./internal/feeds/... ./internal/transport/... ./internal/app/... ./internal/keys/... ./internal/syncthing/... ./internal/tor/... ./assets/...
 
 vet:
 	$(GO) vet ./...

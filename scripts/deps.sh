@@ -13,8 +13,9 @@ case "${1:-build}" in
   build) want+=(libgl1-mesa-dev xorg-dev xz-utils make) ;;
   # The window's GL libraries (the tests build the binary), real proxies
   # for the integration tests, the censorship lab's tools.
-  # Syncthing: the sharing lab's carrier between two machines.
-  test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base syncthing) ;;
+  # Syncthing: the sharing lab's carrier between two machines. Tor: the
+  # managed Tor's tests run the real program (kept on loopback).
+  test) want+=(libgl1-mesa-dev xorg-dev microsocks tinyproxy iproute2 nftables iptables dnsmasq-base syncthing tor obfs4proxy) ;;
   bench) want+=(newsboat) ;;
   screenshot) want+=(libgl1-mesa-dev xorg-dev xvfb xauth imagemagick) ;;
   # Checking the desktop package: its entry, and starting it under Xvfb.
