@@ -59,7 +59,7 @@ func benchBlocked(bin, work, baseURL string) []blockedRow {
 				// is the first contact, with nothing remembered.
 				opml := filepath.Join(work, "one.opml")
 				os.WriteFile(opml, []byte(`<opml version="2.0"><body><outline text="f" xmlUrl="`+feedURL+`"/></body></opml>`), 0o600)
-				for _, args := range append([][]string{{"transport", "set", "--doh", "off"}, {"opml", "import", opml}}, setup...) {
+				for _, args := range append([][]string{{"transport", "set", "--doh", "off", "--tor", "off"}, {"opml", "import", opml}}, setup...) {
 					if out, err := exec.Command(bin, append([]string{"--data", data}, args...)...).CombinedOutput(); err != nil {
 						row.err = fmt.Errorf("%v: %v: %s", args, err, out)
 						return row

@@ -75,6 +75,7 @@ Usage:
   kabootar [--data DIR] show ID
   kabootar [--data DIR] opml import FILE | opml export FILE
   kabootar [--data DIR] transport set [--mode auto|direct|proxy] [--proxy URL|off]... [--doh URL|off|default]... [--trust CIDR|off]...
+                        [--tor auto|always|off] [--bridge snowflake|obfs4|LINE|none]...
   kabootar [--data DIR] transport show [--json]
   kabootar [--data DIR] diagnose URL [--json]
   kabootar [--data DIR] bridges list | bridges add URL | bridges remove URL
@@ -83,6 +84,7 @@ Usage:
   kabootar [--data DIR] keys show | keys list | keys trust KEY|FILE [--name NAME] | keys untrust FINGERPRINT
   kabootar [--data DIR] share set DIR [--keep-days N] [--max-mb N] | share show [--json] | share off
   kabootar [--data DIR] share syncthing [--syncthing-home DIR] | share syncthing add DEVICE-ID [--address tcp://IP:PORT]
+  kabootar [--data DIR] tor status [--json] | tor start | tor stop
   kabootar --version
 
 Options for every command:
@@ -186,6 +188,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.keys(ctx, rest)
 	case "share":
 		return c.share(ctx, rest)
+	case "tor":
+		return c.torCmd(ctx, rest)
 	case "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil

@@ -26,11 +26,12 @@ type kb struct {
 	env  map[string]string
 }
 
-// newKB is a data directory of its own, with DNS-over-HTTPS off: a test
-// never contacts the public resolvers.
+// newKB is a data directory of its own, with DNS-over-HTTPS and
+// Kabootar's own Tor off: a test never contacts the public resolvers or
+// Tor's bridges.
 func newKB(t *testing.T) *kb {
 	k := &kb{t: t, data: t.TempDir()}
-	k.must(0, "transport", "set", "--doh", "off")
+	k.must(0, "transport", "set", "--doh", "off", "--tor", "off")
 	return k
 }
 

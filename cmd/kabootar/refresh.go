@@ -87,7 +87,9 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 		Media   mediaJSON `json:"media"`
 		// Share: the round in the shared folder (absent when sharing is off).
 		Share *shareJSON `json:"share,omitempty"`
-	}{Sources: []refreshJSON{}, Share: toShareJSON(rep.Share)}
+		// Tor: Kabootar's own Tor, when this refresh asked for it.
+		Tor *torRefreshJSON `json:"tor,omitempty"`
+	}{Sources: []refreshJSON{}, Share: toShareJSON(rep.Share), Tor: toTorJSON(rep.Tor)}
 	for _, r := range results {
 		if !r.OK {
 			failed++
@@ -117,6 +119,7 @@ func (c *cli) refresh(ctx context.Context, args []string) error {
 				"What was saved is still here to read (kabootar articles). If you have a proxy, add it: kabootar transport set --proxy URL.")
 		}
 		c.printShare(rep.Share)
+		c.printTor(rep.Tor)
 	}
 	if failed == 0 {
 		if err := shareFailed(rep.Share); err != nil {

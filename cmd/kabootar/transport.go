@@ -34,6 +34,9 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	fs.Var(&proxies, "proxy", "a proxy, socks5://[user:pass@]host:port or http://host:port; off to remove all")
 	fs.Var(&dohs, "doh", "a DNS-over-HTTPS resolver URL[@IP]; off for none; default for the built-in ones")
 	fs.Var(&trusted, "trust", "a private range whose addresses are real DNS answers (a company network); off to clear")
+	torMode := fs.String("tor", "", "Kabootar's own Tor: auto (when everything else failed), always, or off")
+	var bridges stringList
+	fs.Var(&bridges, "bridge", "Tor's bridges: snowflake, obfs4 (the built-in ones), a bridge line, or none (plain Tor); may be given many times")
 	rest, err := parseInterleaved(fs, args, false)
 	if err != nil {
 		return err
@@ -41,8 +44,8 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if err := needArgs("transport set", rest, 0, "only options"); err != nil {
 		return err
 	}
-	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 {
-		return usagef("transport set needs --mode, --proxy, --doh or --trust")
+	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 {
+		return usagef("transport set needs --mode, --proxy, --doh, --trust, --tor or --bridge")
 	}
 	a, err := c.open(ctx)
 	if err != nil {
@@ -101,6 +104,17 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			n.Trusted = append(n.Trusted, p.Masked())
 		}
 	}
+	if *torMode != "" {
+		if n.Tor, err = app.ParseTorMode(*torMode); err != nil {
+			return usagef("%w", err)
+		}
+	}
+	if len(bridges) > 0 {
+		n.TorBridges = []string(bridges)
+		if err := app.CheckTorBridges(n.TorBridges); err != nil {
+			return usagef("--bridge: %w", err)
+		}
+	}
 	if err := n.Validate(); err != nil {
 		return usagef("%w", err)
 	}
@@ -136,6 +150,8 @@ type transportJSON struct {
 	NoProxy    string   `json:"no_proxy"`
 	Trusted    []string `json:"trusted"`
 	Routes     []string `json:"routes"`
+	Tor        string   `json:"tor"`
+	TorBridges []string `json:"tor_bridges"`
 }
 
 // printTransport shows the configuration, passwords as ***, and the routes
@@ -147,8 +163,9 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	}
 	client := transport.New(transport.Options{Config: cfg, Logger: c.log})
 	defer client.Close()
+	n, _ := app.LoadNetwork(ctx, a.Store())
 	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
-		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx))}
+		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
 	for _, p := range cfg.Proxies {
 		out.Proxies = append(out.Proxies, p.String())
 	}
@@ -186,6 +203,9 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	if len(out.Trusted) > 0 {
 		fmt.Fprintf(c.stdout, "trusted: %s\n", strings.Join(out.Trusted, ", "))
 	}
+	torText := map[string]string{app.TorAuto: "auto (Kabootar starts its own when everything else failed)",
+		app.TorAlways: "always (Kabootar starts its own with each run)", app.TorOff: "off"}[out.Tor]
+	fmt.Fprintf(c.stdout, "Tor:     %s; bridges: %s\n", torText, listOr(out.TorBridges, "none"))
 	fmt.Fprintf(c.stdout, "routes:  %s\n", listOr(out.Routes, "none"))
 	return nil
 }

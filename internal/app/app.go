@@ -38,6 +38,8 @@ type App struct {
 	// shareMu keeps one round in the shared folder at a time: the window
 	// watches the folder while a refresh may be reading it too.
 	shareMu sync.Mutex
+	// tor is Kabootar's own Tor, when it runs.
+	tor     torManager
 	log     *slog.Logger
 	getenv  func(string) string
 	version string
@@ -91,7 +93,11 @@ func Open(ctx context.Context, dir string, o Options) (*App, error) {
 }
 
 // Close closes the cache.
-func (a *App) Close() error { return a.store.Close() }
+// Close stops Kabootar's Tor (never left running) and closes the cache.
+func (a *App) Close() error {
+	a.StopTor()
+	return a.store.Close()
+}
 
 // Store is the cache: what the window and the listing commands read.
 func (a *App) Store() *cache.Store { return a.store }
@@ -140,6 +146,7 @@ func (a *App) config(n Network) transport.Config {
 		NoProxy:     noProxy,
 		TorAddrs:    transport.DefaultTorAddrs,
 		TrustedNets: n.Trusted,
+		Tor:         a.torSocks(),
 	}
 }
 

@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Report is what one refresh did.
@@ -21,6 +25,22 @@ type Report struct {
 	// Share is what the round in the shared folder did (when sharing is
 	// on): bundles read, and the one written.
 	Share ShareReport
+	// Tor is what Kabootar's Tor did for this refresh (nil: not asked).
+	Tor *TorReport
+}
+
+// TorReport is Kabootar's Tor in one refresh: started (or the reader's
+// own used), how far it bootstrapped, and why not further.
+type TorReport struct {
+	Started  bool
+	Reused   string
+	PID      int
+	Progress int // percent
+	Phase    string
+	Took     time.Duration // until bootstrapped
+	Err      error
+	// Retried is how many failed sources were tried again through it.
+	Retried int
 }
 
 // Failed is how many sources failed.
@@ -60,6 +80,50 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 		// Nothing to fetch; the shared folder may still bring news.
 		return Report{Share: a.ShareRound(ctx, false)}, nil
 	}
+	start := time.Now()
+	n, err := LoadNetwork(ctx, a.store)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
+	}
+	var torRep *TorReport
+	if n.Tor == TorAlways && n.Mode != transport.ModeDirect {
+		torRep = &TorReport{}
+		if err := a.StartTor(ctx); err != nil {
+			torRep.Err = err
+		} else if n.Mode == transport.ModeProxy && len(n.Proxies) == 0 {
+			// Strict mode with Tor the only proxy: nothing can go before it.
+			a.WaitTor(ctx, torWait)
+		}
+	}
+	rep, err := a.refreshSources(ctx, sources, progress)
+	if err != nil {
+		return rep, err
+	}
+	// Everything else failed: Kabootar's Tor, within the time a refresh
+	// may take (a shutdown's bound when the network is offline).
+	if n.Tor != TorOff && n.Mode != transport.ModeDirect && rep.Failed() == len(rep.Results) && !usedTor(rep.Results) {
+		if torRep == nil {
+			torRep = &TorReport{}
+		}
+		a.retryThroughTor(ctx, &rep, torRep, start, progress)
+	}
+	if torRep != nil {
+		st := a.TorStatus(ctx)
+		torRep.Started, torRep.Reused, torRep.PID = st.Running || st.Took > 0, st.Reused, st.PID
+		torRep.Progress, torRep.Phase, torRep.Took = st.Progress.Percent, st.Progress.Summary, st.Took
+		if torRep.Err == nil {
+			torRep.Err = st.Err
+		}
+	}
+	rep.Tor = torRep
+	// After the fetch, so that the bundle sent holds what it brought; and
+	// above all when it found the network cut.
+	rep.Share = a.ShareRound(ctx, true)
+	return rep, nil
+}
+
+// refreshSources fetches sources over the routes the settings allow now.
+func (a *App) refreshSources(ctx context.Context, sources []cache.Source, progress func(feeds.Progress)) (Report, error) {
 	client, n, err := a.clientAndNetwork(ctx)
 	if err != nil {
 		return Report{}, err
@@ -74,11 +138,69 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 	if mediaErr != nil {
 		a.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}
-	rep := Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}
-	// After the fetch, so that the bundle sent holds what it brought; and
-	// above all when it found the network cut.
-	rep.Share = a.ShareRound(ctx, true)
-	return rep, nil
+	return Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}, nil
+}
+
+// retryThroughTor starts Kabootar's Tor, waits for it as long as the
+// refresh may still take, and tries the failed sources again through it.
+func (a *App) retryThroughTor(ctx context.Context, rep *Report, tr *TorReport, start time.Time, progress func(feeds.Progress)) {
+	if err := a.StartTor(ctx); err != nil {
+		tr.Err = err
+		return
+	}
+	within := torWait
+	if rep.Offline {
+		within = shutdownBound - time.Since(start)
+	}
+	if within <= 0 {
+		tr.Err = errors.New("the network is offline: tor was started and goes on in the background")
+		return
+	}
+	if _, err := a.WaitTor(ctx, within); err != nil {
+		tr.Err = err
+		return
+	}
+	var failed []cache.Source
+	for _, r := range rep.Results {
+		if !r.OK {
+			failed = append(failed, r.Source)
+		}
+	}
+	again, err := a.refreshSources(ctx, failed, progress)
+	if err != nil {
+		tr.Err = err
+		return
+	}
+	tr.Retried = len(failed)
+	byID := map[int64]feeds.Result{}
+	for _, r := range again.Results {
+		byID[r.Source.ID] = r
+	}
+	for i, r := range rep.Results {
+		if n, ok := byID[r.Source.ID]; ok {
+			rep.Results[i] = n
+		}
+	}
+	rep.Media.Images += again.Media.Images
+	rep.Media.Failed += again.Media.Failed
+	rep.Media.FullText += again.Media.FullText
+	rep.Media.Articles += again.Media.Articles
+	rep.Offline = feeds.Offline(rep.Results)
+	if again.MediaErr != nil {
+		rep.MediaErr = again.MediaErr
+	}
+}
+
+// usedTor says whether a result came or was tried through Kabootar's Tor.
+func usedTor(results []feeds.Result) bool {
+	for _, r := range results {
+		for _, at := range r.Attempts {
+			if at.Route == transport.RouteTor {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Probe says whether the network answers again, after a refresh found it

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,18 +15,21 @@ import (
 
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/tor"
 	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Every setting's key. The cache reads three itself (retention and the
 // media budget), so they are named where it reads them.
 const (
-	keyMode      = "transport.mode"    // auto | direct | proxy
-	keyProxies   = "transport.proxies" // JSON list of proxy URLs, passwords included
-	keyDoH       = "transport.doh"     // JSON list of resolvers, or "off"; unset or []: the defaults
-	keyTrusted   = "transport.trusted" // JSON list of CIDR ranges
-	keyBridges   = "bridges"           // JSON list of base URLs
-	keyTemplates = "bridge.templates"  // JSON object: kind -> URL template, the reader's own
+	keyMode       = "transport.mode"    // auto | direct | proxy
+	keyProxies    = "transport.proxies" // JSON list of proxy URLs, passwords included
+	keyDoH        = "transport.doh"     // JSON list of resolvers, or "off"; unset or []: the defaults
+	keyTrusted    = "transport.trusted" // JSON list of CIDR ranges
+	keyBridges    = "bridges"           // JSON list of base URLs
+	keyTemplates  = "bridge.templates"  // JSON object: kind -> URL template, the reader's own
+	keyTor        = "tor.mode"          // auto | always | off
+	keyTorBridges = "tor.bridges"       // JSON list: obfs4, snowflake, none, or bridge lines
 
 	keyTheme     = "ui.theme"      // system, light or dark
 	keyTextScale = "ui.text_scale" // 1, 1.15 or 1.3
@@ -72,19 +76,73 @@ type Network struct {
 	// Templates are the reader's own bridge routes, by kind; the rest are
 	// feeds.DefaultBridgeTemplates.
 	Templates map[string]string
+	// Tor is when Kabootar runs its own Tor: TorAuto (when everything
+	// else failed), TorAlways or TorOff.
+	Tor string
+	// TorBridges are Tor's bridges: "obfs4" and "snowflake" (the
+	// built-in ones), "none" (plain Tor), or bridge lines.
+	TorBridges []string
 }
 
-// DefaultNetwork is every route, the built-in resolvers, nothing else.
-func DefaultNetwork() Network { return Network{Mode: transport.ModeAuto} }
+// When Kabootar runs its own Tor.
+const (
+	TorAuto   = "auto"
+	TorAlways = "always"
+	TorOff    = "off"
+)
+
+// DefaultTorBridges are the built-in bridges of both transports (those
+// installed are used).
+var DefaultTorBridges = []string{"snowflake", "obfs4"}
+
+// DefaultNetwork is every route, the built-in resolvers, Tor when nothing
+// else works, nothing else.
+func DefaultNetwork() Network {
+	return Network{Mode: transport.ModeAuto, Tor: TorAuto, TorBridges: DefaultTorBridges}
+}
+
+// ParseTorMode reads --tor as typed.
+func ParseTorMode(s string) (string, error) {
+	switch m := strings.ToLower(strings.TrimSpace(s)); m {
+	case TorAuto, TorAlways, TorOff:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown --tor %q: use auto, always or off", s)
+}
+
+// CheckTorBridges refuses a list that cannot be used: an unknown word, a
+// malformed line (named), or "none" beside bridges.
+func CheckTorBridges(list []string) error {
+	for _, b := range list {
+		switch b {
+		case "obfs4", "snowflake":
+		case "none":
+			if len(list) > 1 {
+				return errors.New(`"none" (plain Tor) cannot go with bridges`)
+			}
+		default:
+			if _, err := tor.ParseBridge(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Validate refuses what could not work: in strict mode, no proxy, or a
 // proxy given by name (it would be looked up outside the proxy).
 func (n Network) Validate() error {
+	if _, err := ParseTorMode(cmp.Or(n.Tor, TorAuto)); err != nil {
+		return err
+	}
+	if err := CheckTorBridges(n.TorBridges); err != nil {
+		return err
+	}
 	if n.Mode != transport.ModeProxy {
 		return nil
 	}
-	if len(n.Proxies) == 0 {
-		return fmt.Errorf("%w (--mode proxy) needs a proxy: add --proxy socks5://127.0.0.1:9050 (Tor), or the port of your Psiphon, V2Ray or ssh -D", ErrStrict)
+	if len(n.Proxies) == 0 && n.Tor != TorAlways {
+		return fmt.Errorf("%w (--mode proxy) needs a proxy: add --proxy socks5://127.0.0.1:9050 (Tor), or the port of your Psiphon, V2Ray or ssh -D, or run Kabootar's own Tor (--tor always)", ErrStrict)
 	}
 	for _, p := range n.Proxies {
 		if h := hostOnly(p.Addr()); h != "localhost" {
@@ -190,6 +248,24 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 	if err := jsonSetting(ctx, st, keyTemplates, &n.Templates); err != nil {
 		bad(keyTemplates, err)
 	}
+	if v, ok, err := st.Setting(ctx, keyTor); err != nil {
+		return n, err
+	} else if ok {
+		if n.Tor, err = ParseTorMode(v); err != nil {
+			n.Tor = TorAuto
+			bad(keyTor, err)
+		}
+	}
+	if v, ok, err := st.Setting(ctx, keyTorBridges); err != nil {
+		return n, err
+	} else if ok {
+		var list []string
+		if err := json.Unmarshal([]byte(v), &list); err != nil || CheckTorBridges(list) != nil || len(list) == 0 {
+			bad(keyTorBridges, fmt.Errorf("%q is not a list of bridges", v))
+		} else {
+			n.TorBridges = list
+		}
+	}
 	if len(errs) > 0 {
 		return n, fmt.Errorf("%w: %w", ErrSettings, errors.Join(errs...))
 	}
@@ -214,12 +290,14 @@ func (n Network) Save(ctx context.Context, st settingStore) error {
 		trusted = append(trusted, t.Masked().String())
 	}
 	return st.SetSettings(ctx, map[string]string{
-		keyMode:      string(n.Mode),
-		keyProxies:   mustJSON(proxies),
-		keyDoH:       doh,
-		keyTrusted:   mustJSON(trusted),
-		keyBridges:   mustJSON(nonNil(n.Bridges)),
-		keyTemplates: mustJSON(n.Templates),
+		keyMode:       string(n.Mode),
+		keyProxies:    mustJSON(proxies),
+		keyDoH:        doh,
+		keyTrusted:    mustJSON(trusted),
+		keyBridges:    mustJSON(nonNil(n.Bridges)),
+		keyTemplates:  mustJSON(n.Templates),
+		keyTor:        cmp.Or(n.Tor, TorAuto),
+		keyTorBridges: mustJSON(nonNil(n.TorBridges)),
 	})
 }
 

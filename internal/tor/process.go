@@ -254,3 +254,31 @@ func (t *tail) lastLines(n int) string {
 	}
 	return strings.Join(out, " / ")
 }
+
+// ErrNotRunning is no Tor of Kabootar's running in a data directory.
+var ErrNotRunning = errors.New("no Tor of Kabootar's is running")
+
+// Attach connects to the control port of a Tor that another Kabootar
+// process started in dataDir (for status and stop); the caller closes it.
+func Attach(ctx context.Context, dataDir string) (*Control, error) {
+	data, err := os.ReadFile(filepath.Join(dataDir, controlPortFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotRunning
+	}
+	if err != nil {
+		return nil, err
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "PORT=")
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is not Tor's", ErrControl, controlPortFile)
+	}
+	ctl, err := DialControl(ctx, addr)
+	if err != nil {
+		return nil, ErrNotRunning // the file of a Tor that has exited
+	}
+	if err := ctl.AuthenticateCookie(ctx, filepath.Join(dataDir, cookieFile)); err != nil {
+		ctl.Close()
+		return nil, err
+	}
+	return ctl, nil
+}

@@ -115,14 +115,27 @@ func (c Config) Torrc() (string, error) {
 		}
 		used[br.Transport] = true
 	}
+	// Tor splits a plugin's command line on spaces, quotes and all: its
+	// path is written bare, and one with a space cannot be used.
+	plugin := func(names, path string, args ...string) error {
+		if strings.ContainsAny(path, " \t\"") {
+			return fmt.Errorf("tor cannot run a transport from a path with spaces: %q", path)
+		}
+		line("ClientTransportPlugin %s exec %s", names, strings.Join(append([]string{path}, args...), " "))
+		return nil
+	}
+	var err error
 	if used["obfs4"] || used["meek_lite"] {
-		line("ClientTransportPlugin obfs4,meek_lite exec %s", quote(c.Transports.Obfs4))
+		err = plugin("obfs4,meek_lite", c.Transports.Obfs4)
 	}
-	if used["snowflake"] {
-		line("ClientTransportPlugin snowflake exec %s %s", quote(c.Transports.Snowflake), strings.Join(snowflakeArgs, " "))
+	if used["snowflake"] && err == nil {
+		err = plugin("snowflake", c.Transports.Snowflake, snowflakeArgs...)
 	}
-	if used["webtunnel"] {
-		line("ClientTransportPlugin webtunnel exec %s", quote(c.Transports.Webtunnel))
+	if used["webtunnel"] && err == nil {
+		err = plugin("webtunnel", c.Transports.Webtunnel)
+	}
+	if err != nil {
+		return "", err
 	}
 	if len(c.Bridges) > 0 {
 		line("UseBridges 1")

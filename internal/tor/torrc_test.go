@@ -19,11 +19,11 @@ func TestTorrc(t *testing.T) {
 	}{
 		{"none", nil, []string{"SocksPort 127.0.0.1:auto", "ControlPort 127.0.0.1:auto", "CookieAuthentication 1", "__OwningControllerProcess 4242"},
 			[]string{"UseBridges", "ClientTransportPlugin"}},
-		{"obfs4", obfs4, []string{"UseBridges 1", `ClientTransportPlugin obfs4,meek_lite exec "/usr/bin/obfs4proxy"`, "Bridge " + obfs4[0].String()},
+		{"obfs4", obfs4, []string{"UseBridges 1", "ClientTransportPlugin obfs4,meek_lite exec /usr/bin/obfs4proxy\n", "Bridge " + obfs4[0].String()},
 			[]string{"snowflake"}},
-		{"snowflake", snowflake, []string{"UseBridges 1", `ClientTransportPlugin snowflake exec "/usr/bin/snowflake-client" -url https://snowflake-broker`, "-front cdn.sstatic.net", "Bridge snowflake 192.0.2.3:1"},
+		{"snowflake", snowflake, []string{"UseBridges 1", "ClientTransportPlugin snowflake exec /usr/bin/snowflake-client -url https://snowflake-broker", "-front cdn.sstatic.net", "Bridge snowflake 192.0.2.3:1"},
 			[]string{"obfs4proxy"}},
-		{"webtunnel", []Bridge{web}, []string{`ClientTransportPlugin webtunnel exec "/usr/bin/webtunnel-client"`, "Bridge webtunnel 10.0.0.1:443"}, nil},
+		{"webtunnel", []Bridge{web}, []string{"ClientTransportPlugin webtunnel exec /usr/bin/webtunnel-client\n", "Bridge webtunnel 10.0.0.1:443"}, nil},
 	}
 	for _, tt := range tests {
 		text, err := Config{DataDir: "/home/سارا/My Data/tor", Bridges: tt.bridges, Transports: all, OwnerPID: 4242}.Torrc()
@@ -49,6 +49,9 @@ func TestTorrc(t *testing.T) {
 	var be *BridgeError
 	if !errors.As(err, &be) || !strings.Contains(err.Error(), "snowflake transport is not installed") || !strings.Contains(err.Error(), "apt install") {
 		t.Errorf("snowflake not installed: %v", err)
+	}
+	if _, err := (Config{DataDir: "/d", Bridges: obfs4, Transports: Transports{Obfs4: "/opt/my tools/obfs4proxy"}}).Torrc(); err == nil {
+		t.Error("a transport path with a space was written (tor would split it)")
 	}
 	if _, err := (Config{DataDir: "/d", Extra: []string{"Log info\nExitRelay 1"}}).Torrc(); err == nil {
 		t.Error("an extra line with a line break was taken")

@@ -175,6 +175,11 @@ type Config struct {
 	// TorAddrs are probed when no proxy is configured, in auto mode; a Tor
 	// SOCKS port that answers becomes a socks5 route.
 	TorAddrs []string
+	// Tor is the SOCKS address of Kabootar's own Tor, once bootstrapped:
+	// the route "tor", in auto and strict mode (in strict mode it is one
+	// of the proxies: nothing leaves but Tor's own connections). Names
+	// are resolved by Tor.
+	Tor string
 	// TrustedNets are private ranges whose addresses are real answers for
 	// names, not a censor's (a company network, a test lab).
 	TrustedNets []netip.Prefix

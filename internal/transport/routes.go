@@ -151,6 +151,13 @@ func (c *Client) buildRoutes() []*route {
 			routes = append(routes, c.proxyRoute(p))
 		}
 	}
+	if cfg.Tor != "" {
+		if p, err := ParseProxy("socks5://" + cfg.Tor); err == nil {
+			r := c.proxyRoute(p)
+			r.name, r.tor = RouteTor, true
+			routes = append(routes, r)
+		}
+	}
 	for _, p := range cfg.EnvProxies {
 		if !seen[p.Route()] {
 			seen[p.Route()] = true

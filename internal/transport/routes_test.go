@@ -35,6 +35,8 @@ func TestEachRoute(t *testing.T) {
 		{"socks5h with password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, strings.Replace(socksAuth.url(), "socks5", "socks5h", 1))}}, "socks5://" + socksAuth.addr()},
 		{"http proxy", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, hp.url())}}, "http://" + hp.addr()},
 		{"http proxy with password", Config{Mode: ModeProxy, Proxies: []Proxy{mustProxy(t, hpAuth.url())}}, "http://" + hpAuth.addr()},
+		// Kabootar's own Tor is one of the proxies in strict mode.
+		{"tor", Config{Mode: ModeProxy, Tor: socks.addr()}, RouteTor},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -485,6 +487,25 @@ func TestIsProxyRoute(t *testing.T) {
 	} {
 		if got := IsProxyRoute(name); got != want {
 			t.Errorf("IsProxyRoute(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// Kabootar's own Tor is a route in auto and strict mode, never in direct
+// mode (a third party carries the traffic).
+func TestTorRoute(t *testing.T) {
+	for _, tt := range []struct {
+		mode Mode
+		want bool
+	}{{ModeAuto, true}, {ModeProxy, true}, {ModeDirect, false}} {
+		c := New(Options{Config: Config{Mode: tt.mode, Tor: "127.0.0.1:39050"}})
+		got := false
+		for _, r := range c.Routes(context.Background()) {
+			got = got || r == RouteTor
+		}
+		c.Close()
+		if got != tt.want {
+			t.Errorf("mode %s: tor route %v, want %v", tt.mode, got, tt.want)
 		}
 	}
 }

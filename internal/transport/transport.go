@@ -18,6 +18,8 @@ import (
 // Route names, as they appear in refresh reports and route memory.
 const (
 	RouteDirect = "direct"
+	// RouteTor is Kabootar's own Tor (Config.Tor).
+	RouteTor = "tor"
 )
 
 // Request is one thing to fetch: a URL and, optionally, other URLs that serve

@@ -43,6 +43,7 @@ type lab struct {
 	dir                   string // certificates, configs, data
 	bin                   string // the kabootar binary
 	procs                 []*exec.Cmd
+	env                   []string // more environment for kabootar (the Tor lab's private network)
 }
 
 var tools = []string{"ip", "nft", "iptables", "tc", "dnsmasq", "microsocks", "tinyproxy"}
@@ -329,6 +330,7 @@ func (l *lab) kabootarIn(ns, data string, args ...string) (code int, stdout, std
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(l.dir, "ca.pem"), "LANG=en_US.UTF-8",
 		"KABOOTAR_TELEGRAM=https://"+tgHost, // the lab's Telegram
 		"ALL_PROXY=", "HTTPS_PROXY=", "HTTP_PROXY=", "all_proxy=", "https_proxy=", "http_proxy=")
+	cmd.Env = append(cmd.Env, l.env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -356,7 +358,7 @@ func (l *lab) must(data string, args ...string) string {
 func (l *lab) reader(name string) string {
 	data := filepath.Join(l.dir, "data-"+name)
 	os.MkdirAll(data, 0o700)
-	l.must(data, "transport", "set", "--doh", "https://"+dohHost+"/dns-query@"+dohIP, "--trust", labCIDR,
+	l.must(data, "transport", "set", "--tor", "off", "--doh", "https://"+dohHost+"/dns-query@"+dohIP, "--trust", labCIDR,
 		"--proxy", "socks5://"+worldIP+":"+socksPort)
 	return data
 }

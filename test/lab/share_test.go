@@ -73,7 +73,7 @@ func TestLabShare(t *testing.T) {
 		// not reach this reader's own site.
 		r.feed = fmt.Sprintf("127.0.0.1:%d", 8080+i)
 		l.start(r.ns, []string{"KBLAB_ROLE=feeds", "KBLAB_ADDR=" + r.feed, "KBLAB_TITLE=News" + strings.ToUpper(name)}, "ready", self)
-		l.mustIn(r.ns, r.data, "transport", "set", "--doh", "off")
+		l.mustIn(r.ns, r.data, "transport", "set", "--doh", "off", "--tor", "off")
 		// Syncthing takes a moment to answer its REST API.
 		var setup struct{ DeviceID, Dir string }
 		for try := 0; ; try++ {
