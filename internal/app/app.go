@@ -123,6 +123,14 @@ func (a *App) clientAndNetwork(ctx context.Context) (*transport.Client, Network,
 	if err := a.store.ForgetRoutes(ctx, time.Now().Add(-routeMemoryTTL)); err != nil {
 		a.log.Warn("could not forget old routes", "err", err)
 	}
+	if n.Tor == TorAlways && n.Mode != transport.ModeDirect {
+		if err := a.StartTor(ctx); err != nil {
+			a.log.Warn("Kabootar's Tor", "err", err)
+		} else if n.Mode == transport.ModeProxy && len(n.Proxies) == 0 {
+			// Strict mode with Tor the only proxy: nothing can go before it.
+			a.WaitTor(ctx, torWait)
+		}
+	}
 	return transport.New(transport.Options{
 		UserAgent: "Kabootar/" + a.version,
 		Logger:    a.log,

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/tor"
 	"github.com/kabootar/kabootar/internal/transport"
 )
 
@@ -24,6 +26,12 @@ type Connection struct {
 	Resolvers []string
 	// Bridges are RSSHub or RSS-Bridge instances for Instagram and X.
 	Bridges []string
+	// Tor is when Kabootar runs its own Tor (TorAuto, TorAlways, TorOff);
+	// TorBridges its bridges (obfs4, snowflake, none, or lines).
+	Tor        string
+	TorBridges []string
+	// TorInstalled: the tor program is there (shown, not saved).
+	TorInstalled bool
 }
 
 // Connection is the network settings as the window shows them.
@@ -32,7 +40,8 @@ func (a *App) Connection(ctx context.Context) (Connection, error) {
 	if err != nil {
 		return Connection{}, err
 	}
-	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Bridges: n.Bridges}
+	_, torErr := tor.FindTor(exec.LookPath)
+	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
 	for _, p := range n.Proxies {
 		c.Proxies = append(c.Proxies, p.String()) // passwords as ***
 	}
@@ -85,6 +94,17 @@ func (a *App) SetConnection(ctx context.Context, c Connection) error {
 			return fmt.Errorf("bridge %s: %w", b, err)
 		}
 		n.Bridges = append(n.Bridges, strings.TrimSuffix(u, "/"))
+	}
+	if c.Tor != "" {
+		if n.Tor, err = ParseTorMode(c.Tor); err != nil {
+			return inputf("%w", err)
+		}
+	}
+	if len(c.TorBridges) > 0 {
+		if err := CheckTorBridges(c.TorBridges); err != nil {
+			return inputf("%w", err)
+		}
+		n.TorBridges = c.TorBridges
 	}
 	return n.Save(ctx, a.store)
 }

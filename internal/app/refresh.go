@@ -87,13 +87,7 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 	}
 	var torRep *TorReport
 	if n.Tor == TorAlways && n.Mode != transport.ModeDirect {
-		torRep = &TorReport{}
-		if err := a.StartTor(ctx); err != nil {
-			torRep.Err = err
-		} else if n.Mode == transport.ModeProxy && len(n.Proxies) == 0 {
-			// Strict mode with Tor the only proxy: nothing can go before it.
-			a.WaitTor(ctx, torWait)
-		}
+		torRep = &TorReport{} // started with the client (clientAndNetwork)
 	}
 	rep, err := a.refreshSources(ctx, sources, progress)
 	if err != nil {

@@ -50,6 +50,8 @@ type torManager struct {
 	err      error
 	began    time.Time
 	took     time.Duration
+	// stall bounds one bootstrap phase (torStall; shorter in tests).
+	stall time.Duration
 }
 
 // TorStatus is where Kabootar's Tor stands.
@@ -160,8 +162,12 @@ func (a *App) StartTor(ctx context.Context) error {
 	m.proc, m.starting, m.ready, m.cancel, m.err, m.began = p, true, make(chan struct{}), cancel, nil, time.Now()
 	m.progress = tor.Progress{}
 	a.log.Info("started Tor", "pid", p.PID(), "bridges", len(bridges))
+	stall := m.stall
+	if stall == 0 {
+		stall = torStall
+	}
 	go func() {
-		err := p.WaitBootstrapped(bctx, torStall, func(pr tor.Progress) {
+		err := p.WaitBootstrapped(bctx, stall, func(pr tor.Progress) {
 			m.mu.Lock()
 			m.progress = pr
 			m.mu.Unlock()
@@ -171,6 +177,7 @@ func (a *App) StartTor(ctx context.Context) error {
 		m.starting, m.err = false, err
 		if err == nil {
 			m.took = time.Since(m.began)
+			go a.watchTorExit(p)
 		} else if m.proc == p {
 			// Stalled or failed: nothing is left running.
 			go p.Stop()
@@ -179,6 +186,20 @@ func (a *App) StartTor(ctx context.Context) error {
 		close(m.ready)
 	}()
 	return nil
+}
+
+// watchTorExit forgets a Tor that exits on its own (it crashed, or was
+// killed): the route goes, and the next StartTor starts another.
+func (a *App) watchTorExit(p *tor.Process) {
+	<-p.Exited()
+	m := &a.tor
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.proc == p {
+		m.proc, m.took = nil, 0
+		m.err = &tor.FailedError{Why: "it exited while running"}
+		a.log.Warn("Kabootar's Tor exited", "pid", p.PID())
+	}
 }
 
 // socksAnswers says whether a SOCKS5 server answers at addr (a Tor the

@@ -153,7 +153,16 @@ func (p *Process) Progress(ctx context.Context) (Progress, error) {
 		return Progress{}, &FailedError{Why: "it exited", Output: p.out.lastLines(3)}
 	default:
 	}
-	return p.ctl.Bootstrap(ctx)
+	pr, err := p.ctl.Bootstrap(ctx)
+	if err != nil {
+		// A control connection cut because tor died: say that.
+		select {
+		case <-p.exited:
+			return Progress{}, &FailedError{Why: "it exited", Output: p.out.lastLines(3)}
+		case <-time.After(time.Second):
+		}
+	}
+	return pr, err
 }
 
 // WaitBootstrapped waits for 100%, telling progress each time it moves;

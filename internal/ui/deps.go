@@ -55,6 +55,9 @@ type Actions interface {
 	AddStarters(ctx context.Context, list []feeds.Starter) (added int, err error)
 	// Welcomed remembers that the welcome was gone through.
 	Welcomed(ctx context.Context) error
+	// TorStatus says where Kabootar's own Tor stands (its bootstrap, shown
+	// while a refresh waits for it).
+	TorStatus(ctx context.Context) app.TorStatus
 }
 
 // Settings are what the settings dialog edits (an *app.App is one).

@@ -19,6 +19,14 @@ type fakeActions struct {
 	findProxies func(context.Context) []FoundProxy
 	addStarters func(context.Context, []feeds.Starter) (int, error)
 	welcomed    func(context.Context) error
+	torStatus   func() app.TorStatus
+}
+
+func (f *fakeActions) TorStatus(context.Context) app.TorStatus {
+	if f.torStatus == nil {
+		return app.TorStatus{}
+	}
+	return f.torStatus()
 }
 
 func (f *fakeActions) Refresh(ctx context.Context, p func(feeds.Progress)) (app.Report, error) {

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 func (w *Window) refreshOrCancel() {
@@ -29,6 +30,8 @@ func (w *Window) startRefresh() {
 	w.refreshBtn.SetText(lang.L("Cancel"))
 	w.progress.SetValue(0)
 	w.progress.Show()
+	// While the refresh runs, a Tor that bootstraps for it says how far.
+	w.bg.Go(func() { w.watchTor(ctx) })
 	w.bg.Go(func() {
 		rep, err := w.deps.Actions.Refresh(ctx, func(p feeds.Progress) {
 			w.do(func() {
@@ -50,8 +53,8 @@ func (w *Window) startRefresh() {
 			})
 		})
 		results := rep.Results
+		cancel() // ends watchTor
 		w.do(func() {
-			cancel()
 			w.refreshing = nil
 			w.refreshBtn.SetText(lang.L("Refresh"))
 			w.progress.Hide()
@@ -104,7 +107,7 @@ func badgeFor(results []feeds.Result, lastOK time.Time, persian bool) (text, det
 	if len(results) == 0 {
 		return "", ""
 	}
-	ok, proxy, mirror := 0, "", false
+	ok, proxy, mirror, viaTor := 0, "", false, false
 	for _, r := range results {
 		if !r.OK {
 			continue
@@ -113,6 +116,7 @@ func badgeFor(results []feeds.Result, lastOK time.Time, persian bool) (text, det
 		if feeds.IsProxyRoute(r.Route) {
 			proxy = r.Route
 		}
+		viaTor = viaTor || r.Route == transport.RouteTor
 		if r.URLUsed != "" && r.URLUsed != r.Source.URL {
 			mirror = true
 		}
@@ -122,6 +126,8 @@ func badgeFor(results []feeds.Result, lastOK time.Time, persian bool) (text, det
 		return lang.L("Offline — showing saved news from {{.Time}}", map[string]string{"Time": fullDate(lastOK.Local(), persian)}), ""
 	case ok == 0:
 		return lang.L("Offline — showing saved news"), ""
+	case viaTor:
+		return lang.L("Via Tor"), ""
 	case proxy != "":
 		return lang.L("Via proxy"), proxy
 	case mirror:

@@ -117,10 +117,15 @@ type settingsForm struct {
 	doh     *widget.Check
 	results *widget.Label
 	checks  *fyne.Container // a row per route: the route, and how it fared
-	test    *widget.Button
-	save    func()
-	tabs    *container.AppTabs // Reading, Connection, Storage, Sharing
-	folder  *dialogEntry       // the shared folder (nil: no Sharing tab)
+	// Kabootar's Tor: when it runs, its bridges, pasted lines (tor nil:
+	// tor is not installed, and the settings say what to install).
+	tor        *widget.Select
+	torBridges *widget.Select
+	torLines   *dialogEntry
+	test       *widget.Button
+	save       func()
+	tabs       *container.AppTabs // Reading, Connection, Storage, Sharing
+	folder     *dialogEntry       // the shared folder (nil: no Sharing tab)
 }
 
 // It is long because it lays out one dialog, widget after widget.
@@ -200,8 +205,11 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		mode,
 		textLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
-		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges,
-		test, results, grid)
+		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges)
+	torSel, torBridges, torLines := w.torSettings(connection, conn)
+	connection.Add(test)
+	connection.Add(results)
+	connection.Add(grid)
 	storage := container.NewVBox()
 	days, perSource, mediaMB, every := w.newEntry(false), w.newEntry(false), w.newEntry(false), w.newEntry(false)
 	if w.deps.Settings != nil {
@@ -240,7 +248,8 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		sharing, folder = w.sharingTab(sh)
 		tabs.Append(container.NewTabItem(lang.L("Sharing"), container.NewVScroll(sharing)))
 	}
-	f := &settingsForm{folder: folder, tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test}
+	f := &settingsForm{folder: folder, tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test,
+		tor: torSel, torBridges: torBridges, torLines: torLines}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
@@ -253,6 +262,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		next.Proxies = lines(proxies.Text)
 		next.Resolvers = lines(resolvers.Text)
 		next.Bridges = lines(bridges.Text)
+		next.Tor, next.TorBridges = torChoice(torSel, torBridges, torLines)
 		nextStorage := st
 		folderText := ""
 		if folder != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kabootar/kabootar/internal/cache"
 	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // sourceRow is a row of the sources list: a name, its status and an
@@ -282,7 +283,7 @@ func (w *Window) sourceStatus(s cache.Source) string {
 	// How it came, when not directly from its own address: the proxy,
 	// the mirror (or bridge), or both.
 	var via []string
-	if feeds.IsProxyRoute(s.LastRoute) {
+	if feeds.IsProxyRoute(s.LastRoute) || s.LastRoute == transport.RouteTor {
 		via = append(via, s.LastRoute)
 	}
 	if len(via) > 0 {
