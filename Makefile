@@ -111,7 +111,10 @@ uninstall:
 # run's connection and sources steps on an empty one. Writes, into
 # docs/screenshots/ (committed: the READMEs show them),
 # main-{en,fa}.png, settings-{en,fa}.png, sharing-{en,fa}.png (Settings >
-# Sharing) and
+# Sharing), tor-settings-{en,fa}.png and tor-missing-{en,fa}.png (Settings >
+# Tor, with tor and, $$KABOOTAR_TOR naming none, without), tor-bootstrap-
+# {en,fa}.png (a refresh waiting for Kabootar's Tor: strict mode, Tor on a
+# private network that never answers, so nothing leaves this machine) and
 # first-run-{connection,sources}-{en,fa}.png.
 SHOTS := docs/screenshots
 screenshot: build
@@ -123,6 +126,10 @@ screenshot: build
 	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-first & p=\$$!; sleep 8; import -window root $(SHOTS)/main-$$l.png; kill \$$p"; \
 	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --open-settings & p=\$$!; sleep 8; import -window root $(SHOTS)/settings-$$l.png; kill \$$p"; \
 	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --settings-tab sharing & p=\$$!; sleep 8; import -window root $(SHOTS)/sharing-$$l.png; kill \$$p"; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --settings-tab tor & p=\$$!; sleep 8; import -window root $(SHOTS)/tor-settings-$$l.png; kill \$$p"; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "KABOOTAR_TOR=/nonexistent/tor LANG=$$loc.UTF-8 ./$(BIN) --data bin/demo-data --settings-tab tor & p=\$$!; sleep 8; import -window root $(SHOTS)/tor-missing-$$l.png; kill \$$p"; \
+	  rm -rf bin/tor-data; cp -r bin/demo-data bin/tor-data; ./$(BIN) --data bin/tor-data transport set --mode proxy --tor always --bridge none >/dev/null; \
+	  xvfb-run -a -s "-screen 0 1200x760x24" sh -c "KABOOTAR_TORRC_EXTRA=$(CURDIR)/scripts/screenshot-tor.torrc LANG=$$loc.UTF-8 ./$(BIN) --data bin/tor-data --refresh-at-start & p=\$$!; sleep 8; import -window root $(SHOTS)/tor-bootstrap-$$l.png; kill \$$p"; \
 	  for step in 1:connection 2:sources; do \
 	    rm -rf bin/first-run-data; \
 	    xvfb-run -a -s "-screen 0 1200x760x24" sh -c "LANG=$$loc.UTF-8 ./$(BIN) --data bin/first-run-data --welcome-step $${step%%:*} & p=\$$!; sleep 5; import -window root $(SHOTS)/first-run-$${step#*:}-$$l.png; kill \$$p"; \

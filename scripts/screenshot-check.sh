@@ -4,7 +4,7 @@
 # one or two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for f in docs/screenshots/main-{en,fa}.png docs/screenshots/settings-{en,fa}.png docs/screenshots/sharing-{en,fa}.png docs/screenshots/first-run-{connection,sources}-{en,fa}.png; do
+for f in docs/screenshots/main-{en,fa}.png docs/screenshots/settings-{en,fa}.png docs/screenshots/sharing-{en,fa}.png docs/screenshots/tor-{settings,missing,bootstrap}-{en,fa}.png docs/screenshots/first-run-{connection,sources}-{en,fa}.png; do
   [ -s "$f" ] || { echo "screenshot-check: $f is missing" >&2; exit 1; }
   size=$(identify -format '%wx%h' "$f")
   colours=$(identify -format '%k' "$f")

@@ -55,6 +55,7 @@ type cli struct {
 	dataDir        string
 	verbose        bool
 	openFirst      bool
+	refreshAtStart bool
 	openSettings   bool
 	settingsTab    string
 	welcomeStep    int
@@ -138,8 +139,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	showVersion := fs.Bool("version", false, "print the version")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for developers)")
 	fs.BoolVar(&c.openFirst, "open-first", false, "open the newest article when the window starts (for screenshots)")
+	fs.BoolVar(&c.refreshAtStart, "refresh-at-start", false, "start a refresh when the window starts (for screenshots)")
 	fs.BoolVar(&c.openSettings, "open-settings", false, "open the settings when the window starts (for screenshots)")
-	fs.StringVar(&c.settingsTab, "settings-tab", "", "open the settings on this tab when the window starts: reading, connection, storage, sharing (for screenshots)")
+	fs.StringVar(&c.settingsTab, "settings-tab", "", "open the settings on this tab when the window starts: reading, connection, tor, storage, sharing (for screenshots)")
 	fs.IntVar(&c.welcomeStep, "welcome-step", 0, "on a first run, start the welcome at step 1 (connection) or 2 (sources) (for screenshots)")
 	rest, err := parseInterleaved(fs, args, true)
 	if err != nil {

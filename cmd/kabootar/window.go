@@ -54,14 +54,15 @@ func (c *cli) window(ctx context.Context) error {
 		Settings: a,
 		Sharing:  a,
 		Options: ui.Options{
-			Interval:     time.Duration(storage.RefreshMinutes) * time.Minute,
-			OpenFirst:    c.openFirst,
-			OpenSettings: c.openSettings || c.settingsTab != "",
-			SettingsTab:  c.settingsTab,
-			Reading:      reading,
-			FirstRun:     first,
-			Tray:         trayAvailable(c.getenv),
-			Window:       state,
+			Interval:       time.Duration(storage.RefreshMinutes) * time.Minute,
+			OpenFirst:      c.openFirst,
+			RefreshAtStart: c.refreshAtStart,
+			OpenSettings:   c.openSettings || c.settingsTab != "",
+			SettingsTab:    c.settingsTab,
+			Reading:        reading,
+			FirstRun:       first,
+			Tray:           trayAvailable(c.getenv),
+			Window:         state,
 		},
 	})
 	started := time.Now()

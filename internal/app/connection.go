@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/kabootar/kabootar/internal/feeds"
-	"github.com/kabootar/kabootar/internal/tor"
 	"github.com/kabootar/kabootar/internal/transport"
 )
 
@@ -40,7 +38,7 @@ func (a *App) Connection(ctx context.Context) (Connection, error) {
 	if err != nil {
 		return Connection{}, err
 	}
-	_, torErr := tor.FindTor(exec.LookPath)
+	_, torErr := a.findTor()
 	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
 	for _, p := range n.Proxies {
 		c.Proxies = append(c.Proxies, p.String()) // passwords as ***

@@ -38,6 +38,21 @@ const (
 	shutdownBound = 10 * time.Second
 )
 
+// torProgramEnv names the tor program to run instead of the one in PATH
+// (Tor Browser's, say); one that is not there reads as tor missing.
+const torProgramEnv = "KABOOTAR_TOR"
+
+// findTor is the tor program: $KABOOTAR_TOR, else tor in PATH.
+func (a *App) findTor() (string, error) {
+	if p := a.getenv(torProgramEnv); p != "" {
+		if info, err := os.Stat(p); err != nil || info.IsDir() {
+			return "", fmt.Errorf("%w: $%s names %s, which is not there; %s", tor.ErrMissing, torProgramEnv, p, tor.Install)
+		}
+		return p, nil
+	}
+	return tor.FindTor(exec.LookPath)
+}
+
 // torManager is the App's Tor, one at a time.
 type torManager struct {
 	mu       sync.Mutex
@@ -73,7 +88,7 @@ type TorStatus struct {
 // TorStatus says where this process's Tor stands.
 func (a *App) TorStatus(ctx context.Context) TorStatus {
 	n, _ := LoadNetwork(ctx, a.store)
-	_, err := tor.FindTor(exec.LookPath)
+	_, err := a.findTor()
 	st := TorStatus{Installed: err == nil, Transports: tor.FindTransports(exec.LookPath), Mode: n.Tor, Bridges: n.TorBridges}
 	m := &a.tor
 	m.mu.Lock()
@@ -136,7 +151,7 @@ func (a *App) StartTor(ctx context.Context) error {
 	if err != nil && !errors.Is(err, ErrSettings) {
 		return err
 	}
-	bin, err := tor.FindTor(exec.LookPath)
+	bin, err := a.findTor()
 	if err != nil {
 		m.err = err
 		return err

@@ -129,6 +129,17 @@ func TestTorBadInput(t *testing.T) {
 	if st := a.TorStatus(ctx); st.Installed || st.Running {
 		t.Errorf("status %+v", st)
 	}
+	// $KABOOTAR_TOR naming a program that is not there reads as missing.
+	b := openTest(t)
+	b.getenv = func(k string) string {
+		if k == torProgramEnv {
+			return "/nonexistent/tor"
+		}
+		return ""
+	}
+	if err := b.StartTor(ctx); !errors.Is(err, tor.ErrMissing) || !strings.Contains(err.Error(), "KABOOTAR_TOR") {
+		t.Errorf("$KABOOTAR_TOR missing: %v", err)
+	}
 	for _, list := range [][]string{{"obfs4 1.2.3.4"}, {"none", "obfs4"}, {"vmess"}} {
 		if err := CheckTorBridges(list); err == nil {
 			t.Errorf("%q taken", list)

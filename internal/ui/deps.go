@@ -78,6 +78,9 @@ type Options struct {
 	// OpenFirst opens the newest article once the list is read (for
 	// screenshots and demos).
 	OpenFirst bool
+	// RefreshAtStart starts a refresh as the window opens (for
+	// screenshots of a refresh under way).
+	RefreshAtStart bool
 	// OpenSettings opens the settings once the window starts (for
 	// screenshots).
 	OpenSettings bool

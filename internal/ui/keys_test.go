@@ -102,7 +102,7 @@ func TestSettingsInTabs(t *testing.T) {
 	for _, it := range f.tabs.Items {
 		titles = append(titles, it.Text)
 	}
-	if len(titles) != 3 || titles[0] != "Reading" || titles[1] != "Connection" || titles[2] != "Storage" {
+	if len(titles) != 4 || titles[0] != "Reading" || titles[1] != "Connection" || titles[2] != "Tor" || titles[3] != "Storage" {
 		t.Errorf("tabs %q", titles)
 	}
 	locked(w, func() { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
@@ -116,7 +116,7 @@ func TestSettingsInTabs(t *testing.T) {
 // days, then articles per source, images, refresh interval.
 func TestTabOrder(t *testing.T) {
 	w, _, f := openSettings(t, Storage{RetentionDays: 90, PerSource: 500, MediaMB: 500, RefreshMinutes: 30})
-	locked(w, func() { f.tabs.SelectIndex(2) })
+	locked(w, func() { f.tabs.SelectIndex(3) })
 	c := w.win.Canvas()
 	locked(w, func() {
 		c.Focus(f.days)

@@ -124,7 +124,7 @@ type settingsForm struct {
 	torLines   *dialogEntry
 	test       *widget.Button
 	save       func()
-	tabs       *container.AppTabs // Reading, Connection, Storage, Sharing
+	tabs       *container.AppTabs // Reading, Connection, Tor, Storage, Sharing
 	folder     *dialogEntry       // the shared folder (nil: no Sharing tab)
 }
 
@@ -206,10 +206,12 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		textLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
 		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges)
-	torSel, torBridges, torLines := w.torSettings(connection, conn)
 	connection.Add(test)
 	connection.Add(results)
 	connection.Add(grid)
+	// Kabootar's own Tor: a tab of its own, seen without scrolling.
+	torBox := container.NewVBox()
+	torSel, torBridges, torLines := w.torSettings(torBox, conn)
 	storage := container.NewVBox()
 	days, perSource, mediaMB, every := w.newEntry(false), w.newEntry(false), w.newEntry(false), w.newEntry(false)
 	if w.deps.Settings != nil {
@@ -241,6 +243,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	tabs := container.NewAppTabs(
 		container.NewTabItem(lang.L("Reading"), container.NewVScroll(reading)),
 		container.NewTabItem(lang.L("Connection"), container.NewVScroll(connection)),
+		container.NewTabItem("Tor", container.NewVScroll(torBox)),
 		container.NewTabItem(lang.L("Storage"), container.NewVScroll(storage)))
 	var folder *dialogEntry
 	if sh != nil {
@@ -301,7 +304,7 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 			})
 		})
 	}
-	for i, name := range []string{"reading", "connection", "storage", "sharing"} {
+	for i, name := range []string{"reading", "connection", "tor", "storage", "sharing"} {
 		if name == w.deps.Options.SettingsTab && i < len(tabs.Items) {
 			tabs.SelectIndex(i)
 		}

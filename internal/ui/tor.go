@@ -45,14 +45,16 @@ func (w *Window) torSettings(box *fyne.Container, conn Connection) (*widget.Sele
 		return nil, nil, nil
 	}
 	var modeLabels []string
+	// Ordered for Fyne, which lays a line's runs left to right: a Persian
+	// label with Latin names in it reads right otherwise wrong.
 	for _, m := range torModes {
-		modeLabels = append(modeLabels, torModeLabel(m))
+		modeLabels = append(modeLabels, visualRTL(torModeLabel(m)))
 	}
 	modeSel := widget.NewSelect(modeLabels, nil)
-	modeSel.SetSelected(torModeLabel(conn.Tor))
+	modeSel.SetSelected(visualRTL(torModeLabel(conn.Tor)))
 	var bridgeLabels []string
 	for i := range torBridgeChoices {
-		bridgeLabels = append(bridgeLabels, torBridgeLabel(i))
+		bridgeLabels = append(bridgeLabels, visualRTL(torBridgeLabel(i)))
 	}
 	bridgeSel := widget.NewSelect(bridgeLabels, nil)
 	paste := w.newEntry(true)
@@ -69,7 +71,7 @@ func (w *Window) torSettings(box *fyne.Container, conn Connection) (*widget.Sele
 	}
 	bridgeSel.SetSelectedIndex(chosen)
 	box.Add(pairs(textLabel(lang.L("When")), modeSel, textLabel(lang.L("Bridges")), bridgeSel))
-	box.Add(textLabel(lang.L("Your own bridges, one per line (from bridges.torproject.org or its Telegram bot)")))
+	box.Add(textLabel(visualRTL(lang.L("Your own bridges, one per line (from bridges.torproject.org or its Telegram bot)"))))
 	box.Add(paste)
 	return modeSel, bridgeSel, paste
 }

@@ -24,7 +24,7 @@ func TestTorSettings(t *testing.T) {
 	t.Cleanup(w.Wait)
 	locked(w, func() {
 		f := w.settingsDialog(missing, missing.conn, Storage{}, nil)
-		got := labelsOf(test.LaidOutObjects(f.tabs.Items[1].Content))
+		got := labelsOf(test.LaidOutObjects(f.tabs.Items[2].Content))
 		if f.tor != nil || !strings.Contains(got, tor.Install) || !strings.Contains(got, "Tor is not installed") {
 			t.Errorf("tor missing: %s", got)
 		}

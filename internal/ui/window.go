@@ -216,6 +216,9 @@ func (w *Window) startMain(ctx context.Context) {
 	if w.deps.Sharing != nil {
 		go w.watchShare(ctx, 15*time.Second)
 	}
+	if w.deps.Options.RefreshAtStart {
+		go w.do(w.startRefresh) // once the loop runs
+	}
 	if w.deps.Options.OpenSettings {
 		w.showSettings()
 	}
