@@ -117,3 +117,58 @@ func (k *kb) open(t *testing.T) (*cli, *cache.Store) {
 	t.Cleanup(func() { a.Close() })
 	return c, a.Store()
 }
+
+// Kabootar's Tor is set with transport set --tor and --bridge, bad values
+// refused naming them; tor status says what is there.
+func TestTorCommands(t *testing.T) {
+	k := newKB(t)
+	if out := k.must(0, "transport", "show"); !strings.Contains(out, "Tor:     off") {
+		t.Errorf("show: %q", out)
+	}
+	k.must(0, "transport", "set", "--tor", "auto", "--bridge", "obfs4", "--bridge", "obfs4 192.0.2.1:443 2B280B23E1107BB62ABFC40DDCC8824814F80A72 cert=abc iat-mode=0")
+	var show struct {
+		Tor        string   `json:"tor"`
+		TorBridges []string `json:"tor_bridges"`
+	}
+	k.json(&show, "transport", "show", "--json")
+	if show.Tor != "auto" || len(show.TorBridges) != 2 || show.TorBridges[0] != "obfs4" {
+		t.Errorf("show --json: %+v", show)
+	}
+	k.must(0, "transport", "set", "--tor", "off")
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"transport", "set", "--tor", "sometimes"}, "auto, always or off"},
+		{[]string{"transport", "set", "--bridge", "obfs4 192.0.2.1"}, "IP:PORT"},
+		{[]string{"transport", "set", "--bridge", "none", "--bridge", "obfs4"}, "none"},
+		{[]string{"transport", "set", "--bridge", "vmess 192.0.2.1:443"}, "vmess"},
+		{[]string{"tor"}, "tor status"},
+		{[]string{"tor", "fly"}, "unknown tor command"},
+	} {
+		code, _, errOut := k.run(tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.says) {
+			t.Errorf("%v: exit %d, %q; want 2 saying %q", tt.args, code, errOut, tt.says)
+		}
+	}
+	// Strict mode needs a proxy, or Kabootar's Tor always.
+	k.must(0, "transport", "set", "--mode", "proxy", "--proxy", "off", "--tor", "always")
+	k.must(0, "transport", "set", "--mode", "auto", "--tor", "off")
+	// Status, with tor missing ($KABOOTAR_TOR naming none).
+	k.env = map[string]string{"KABOOTAR_TOR": "/nonexistent/tor"}
+	var st struct {
+		Installed bool
+		Running   bool
+		Mode      string
+	}
+	k.json(&st, "tor", "status", "--json")
+	if st.Installed || st.Running || st.Mode != "off" {
+		t.Errorf("status: %+v", st)
+	}
+	if out := k.must(0, "tor", "status"); !strings.Contains(out, "apt install tor") {
+		t.Errorf("status without tor: %q", out)
+	}
+	if out := k.must(0, "tor", "stop"); !strings.Contains(out, "No Tor of Kabootar's is running") {
+		t.Errorf("stop with none: %q", out)
+	}
+}

@@ -70,6 +70,9 @@ func (c *cli) window(ctx context.Context) error {
 		c.log.Debug("window started", "ms", time.Since(c.began).Milliseconds(), "after_open_ms", time.Since(started).Milliseconds())
 	})
 	w.Start(ctx)
+	// --tor always: the window's Tor starts with it, and bootstraps while
+	// the reader reads; Close (below) stops it.
+	go a.StartTorIfAlways(ctx)
 	// SIGTERM or SIGINT (ctx, from main) ends the window. Fyne's driver
 	// quits on them too, but only once its loop has set that up: a signal
 	// before it was caught by main and ignored, and the process stayed.

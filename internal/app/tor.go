@@ -382,3 +382,15 @@ func TorVerdict(err error) string {
 	}
 	return "tor-failed"
 }
+
+// StartTorIfAlways starts Kabootar's Tor when the settings say always
+// (the window, as it opens); errors are logged, and said at the refresh.
+func (a *App) StartTorIfAlways(ctx context.Context) {
+	n, err := LoadNetwork(ctx, a.store)
+	if err != nil || n.Tor != TorAlways || n.Mode == transport.ModeDirect {
+		return
+	}
+	if err := a.StartTor(ctx); err != nil {
+		a.log.Warn("Kabootar's Tor", "err", err)
+	}
+}
