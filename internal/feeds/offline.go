@@ -529,7 +529,11 @@ func (o *Offliner) image(ctx context.Context, u, route string) (cache.Media, err
 	if limit <= 0 {
 		limit = 5 << 20
 	}
-	resp, err := o.Fetcher.Fetch(ctx, &transport.Request{URL: u, Accept: "image/*", MaxBytes: limit, Route: route,
+	var alts []string
+	if alt := telegramMediaAlt(u); alt != "" {
+		alts = []string{alt} // Telegram's other media host serves the same file
+	}
+	resp, err := o.Fetcher.Fetch(ctx, &transport.Request{URL: u, Alternatives: alts, Accept: "image/*", MaxBytes: limit, Route: route,
 		Check: func(r *transport.Response) error {
 			mime := imageType(r)
 			if mime == "" {

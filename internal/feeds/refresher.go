@@ -436,9 +436,7 @@ func (r *Refresher) fetchChannel(ctx context.Context, res *Result) *cache.Fetche
 				return err
 			},
 		}
-		for _, m := range src.Mirrors {
-			req.Alternatives = append(req.Alternatives, ChannelURL(channelMirrorBase(m, channel), channel, before))
-		}
+		req.Alternatives = channelAlternatives(host, channel, src.Mirrors, before)
 		resp, err := r.Fetcher.Fetch(ctx, req)
 		if err != nil {
 			if page == 0 {

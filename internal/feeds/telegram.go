@@ -22,6 +22,49 @@ import (
 // TelegramHost is where channel previews live.
 const TelegramHost = "https://t.me"
 
+// telegramAltHosts serve the same previews as t.me, under other names: a
+// censor that resets t.me by its name often leaves these. They are tried
+// as built-in mirrors of every channel on t.me.
+var telegramAltHosts = []string{"https://telegram.me", "https://telegram.dog"}
+
+// channelAlternatives are the other addresses of a channel's page: the
+// reader's mirrors, then (for a channel on t.me) Telegram's other names.
+func channelAlternatives(host, channel string, mirrors []string, before int64) []string {
+	var out []string
+	for _, m := range mirrors {
+		out = append(out, ChannelURL(channelMirrorBase(m, channel), channel, before))
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "/"), TelegramHost) {
+		for _, h := range telegramAltHosts {
+			out = append(out, ChannelURL(h, channel, before))
+		}
+	}
+	return out
+}
+
+// telegramMedia matches Telegram's two media host families.
+var telegramMedia = regexp.MustCompile(`^cdn(\d{1,2})\.(telesco\.pe|cdn-telegram\.org)$`)
+
+// telegramMediaAlt is the same file on Telegram's other media host
+// (cdnN.telesco.pe and cdnN.cdn-telegram.org serve the same), or "".
+func telegramMediaAlt(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" {
+		return ""
+	}
+	m := telegramMedia.FindStringSubmatch(strings.ToLower(u.Hostname()))
+	if m == nil {
+		return ""
+	}
+	other := "telesco.pe"
+	if m[2] == "telesco.pe" {
+		other = "cdn-telegram.org"
+	}
+	alt := *u
+	alt.Host = "cdn" + m[1] + "." + other
+	return alt.String()
+}
+
 var channelName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{3,31}$`)
 
 // ParseChannel reads a channel as typed: @name, t.me/name, t.me/s/name,
@@ -33,9 +76,13 @@ func ParseChannel(s string) (string, bool) {
 	case strings.HasPrefix(s, "@"):
 		s = s[1:]
 	default:
-		rest, ok := strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://"), "t.me/")
+		bare := strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+		rest, ok := strings.CutPrefix(bare, "t.me/")
 		if !ok {
-			rest, ok = strings.CutPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://"), "telegram.me/")
+			rest, ok = strings.CutPrefix(bare, "telegram.me/")
+		}
+		if !ok {
+			rest, ok = strings.CutPrefix(bare, "telegram.dog/")
 		}
 		if !ok {
 			return "", false
@@ -301,9 +348,7 @@ func (p *Parser) FindChannel(ctx context.Context, f Fetcher, host, channel strin
 		r.Parsed = page
 		return err
 	}}
-	for _, m := range mirrors {
-		req.Alternatives = append(req.Alternatives, ChannelURL(channelMirrorBase(m, channel), channel, 0))
-	}
+	req.Alternatives = channelAlternatives(host, channel, mirrors, 0)
 	resp, err := f.Fetch(ctx, req)
 	if err != nil {
 		if errors.Is(err, ErrChannel) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kabootar/kabootar/internal/cache"
@@ -246,5 +248,64 @@ func TestChannelJoinPage(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), "layout") || !strings.Contains(err.Error(), "bridge") || !strings.Contains(err.Error(), "mirror")) {
 			t.Errorf("%s: %v: should say there is no public preview and what to do", u, err)
 		}
+	}
+}
+
+// A channel on t.me has Telegram's other names as built-in mirrors, after
+// the reader's own; a channel on another host (a mirror the reader set as
+// its host) has only the reader's.
+func TestChannelAlternatives(t *testing.T) {
+	got := channelAlternatives("https://t.me", "khabar", []string{"https://mirror.example/s/khabar"}, 123)
+	want := []string{"https://mirror.example/s/khabar?before=123", "https://telegram.me/s/khabar?before=123", "https://telegram.dog/s/khabar?before=123"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("on t.me: %q, want %q", got, want)
+	}
+	if got := channelAlternatives("https://t.lab", "khabar", nil, 0); len(got) != 0 {
+		t.Errorf("on another host: %q", got)
+	}
+	for in, want := range map[string]string{
+		"https://cdn4.telesco.pe/file/abc.jpg":       "https://cdn4.cdn-telegram.org/file/abc.jpg",
+		"https://CDN1.cdn-telegram.org/file/x.jpg?y": "https://cdn1.telesco.pe/file/x.jpg?y",
+		"https://telesco.pe/file/x.jpg":              "",
+		"http://cdn4.telesco.pe/file/x.jpg":          "",
+		"https://cdn4.telesco.pe.evil.example/x.jpg": "",
+		"https://news.example/photo.jpg":             "",
+	} {
+		if got := telegramMediaAlt(in); got != want {
+			t.Errorf("telegramMediaAlt(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if name, ok := ParseChannel("https://telegram.dog/s/khabar"); !ok || name != "khabar" {
+		t.Errorf("telegram.dog: %q %v", name, ok)
+	}
+}
+
+// recordingFetcher fails every request, keeping them.
+type recordingFetcher struct {
+	mu   sync.Mutex
+	reqs []*transport.Request
+}
+
+func (f *recordingFetcher) Fetch(_ context.Context, req *transport.Request) (*transport.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs = append(f.reqs, req)
+	return nil, &transport.Error{URL: req.URL, Attempts: []transport.Attempt{{URL: req.URL, Verdict: transport.VerdictTLSReset, Err: errors.New("reset")}}}
+}
+
+// The refresh asks for a t.me channel's page with Telegram's other names
+// beside it, and for a Telegram photo with its other media host.
+func TestChannelFetchTriesOtherNames(t *testing.T) {
+	f := &recordingFetcher{}
+	r := &Refresher{Fetcher: f, Parser: NewParser()}
+	res := &Result{Source: cache.Source{Kind: cache.KindTelegram, URL: "https://t.me/s/khabar"}}
+	r.fetchChannel(context.Background(), res)
+	if len(f.reqs) != 1 || !slices.Contains(f.reqs[0].Alternatives, "https://telegram.dog/s/khabar") {
+		t.Fatalf("requests %+v", f.reqs)
+	}
+	o := &Offliner{Fetcher: f}
+	o.image(context.Background(), "https://cdn5.telesco.pe/file/p.jpg", "")
+	if last := f.reqs[len(f.reqs)-1]; len(last.Alternatives) != 1 || last.Alternatives[0] != "https://cdn5.cdn-telegram.org/file/p.jpg" {
+		t.Errorf("image request %+v", last)
 	}
 }
