@@ -213,7 +213,7 @@ func (l *lab) waitPort(ns, host, port string) {
 }
 
 func (l *lab) services() {
-	if err := labCA(l.dir, []string{newsHost, mirrorHost, dohHost, tgHost}, []string{newsIP, mirrorIP, dohIP, telegramIP}); err != nil {
+	if err := labCA(l.dir, append([]string{newsHost, mirrorHost, dohHost, tgHost}, telegramNames...), []string{newsIP, mirrorIP, dohIP, telegramIP}); err != nil {
 		l.t.Fatal(err)
 	}
 	self, err := os.Executable()
@@ -234,7 +234,11 @@ func (l *lab) services() {
 		l.start(ns, nil, "", args...)
 		l.waitPort(ns, listen, "53")
 	}
-	dns(l.world, worldIP, map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP})
+	worldNames := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP}
+	for _, n := range telegramNames {
+		worldNames[n] = telegramIP // inside the lab only: its own resolver
+	}
+	dns(l.world, worldIP, worldNames)
 	// The censor's resolver: what DNS poisoning answers.
 	dns(l.censor, censorIP, map[string]string{newsHost: blockedIP, mirrorHost: blockedIP, tgHost: blockedIP})
 

@@ -44,6 +44,11 @@ const (
 	tgChannel  = "labnews"
 )
 
+// telegramNames are Telegram's real names, served in the lab by the
+// Telegram-like host and answered by the lab's own resolvers only: the
+// telegram-sni scenario reads a channel on t.me through its other names.
+var telegramNames = []string{"t.me", "telegram.me", "telegram.dog"}
+
 // feedItems is the size of the lab's feed: about 60 KB, so that the
 // throttled scenario takes a couple of seconds at 256 kbit/s.
 const feedItems = 30
@@ -127,7 +132,11 @@ func world() {
 	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)
 	})
-	doh := transporttest.DoH(map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP})
+	answers := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP}
+	for _, n := range telegramNames {
+		answers[n] = telegramIP
+	}
+	doh := transporttest.DoH(answers)
 	errs := make(chan error)
 	for _, s := range []struct {
 		addr string

@@ -169,6 +169,30 @@ func TestLab(t *testing.T) {
 			wellUnder(t, took, 10*time.Second)
 		})
 
+	// t.me reset by its name, packet by packet; Telegram's other names are
+	// not: a channel on t.me arrives through telegram.me or telegram.dog,
+	// with no proxy.
+	scenario("telegram-sni", "", [][]string{{"iptables", "-I", "FORWARD", "-s", clientIP, "-p", "tcp", "--dport", "443",
+		"-m", "string", "--string", "t.me", "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"}},
+		func(data string) {
+			l.env = []string{"KABOOTAR_TELEGRAM="} // the real t.me (the lab's)
+			l.must(data, "transport", "set", "--proxy", "off")
+			l.must(data, "sources", "add", "@"+tgChannel)
+		},
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			defer func() { l.env = nil }()
+			if code != 0 || len(r.Sources) != 1 || !r.Sources[0].OK {
+				t.Fatalf("refresh failed: exit %d, %+v", code, r)
+			}
+			if s := r.Sources[0]; !strings.Contains(s.URLUsed, "telegram.me/") && !strings.Contains(s.URLUsed, "telegram.dog/") {
+				t.Errorf("served by %s, want Telegram's other names", s.URLUsed)
+			}
+			hasVerdict(t, r, "tls-reset")
+			if n := l.articleCount(data); n != channelPosts {
+				t.Errorf("%d posts stored, want %d", n, channelPosts)
+			}
+		})
+
 	// Bandwidth cut to 256 kbit/s towards the client. (This kernel has no
 	// netem, so no added delay: bandwidth alone.)
 	scenario("throttle", "", [][]string{{"tc", "qdisc", "add", "dev", "x0", "root", "tbf", "rate", "256kbit", "burst", "32kbit", "latency", "400ms"}}, addNews,
