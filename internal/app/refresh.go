@@ -80,7 +80,6 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 		// Nothing to fetch; the shared folder may still bring news.
 		return Report{Share: a.ShareRound(ctx, false)}, nil
 	}
-	start := time.Now()
 	n, err := LoadNetwork(ctx, a.store)
 	if err != nil {
 		return Report{}, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
@@ -99,7 +98,7 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 		if torRep == nil {
 			torRep = &TorReport{}
 		}
-		a.retryThroughTor(ctx, &rep, torRep, start, progress)
+		a.retryThroughTor(ctx, &rep, torRep, progress)
 	}
 	if torRep != nil {
 		st := a.TorStatus(ctx)
@@ -135,22 +134,22 @@ func (a *App) refreshSources(ctx context.Context, sources []cache.Source, progre
 	return Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}, nil
 }
 
-// retryThroughTor starts Kabootar's Tor, waits for it as long as the
-// refresh may still take, and tries the failed sources again through it.
-func (a *App) retryThroughTor(ctx context.Context, rep *Report, tr *TorReport, start time.Time, progress func(feeds.Progress)) {
+// retryThroughTor starts Kabootar's Tor, waits for its bootstrap (not
+// when the network is offline), and tries the failed sources again
+// through it.
+func (a *App) retryThroughTor(ctx context.Context, rep *Report, tr *TorReport, progress func(feeds.Progress)) {
 	if err := a.StartTor(ctx); err != nil {
 		tr.Err = err
 		return
 	}
-	within := torWait
+	// Offline: nothing answered, so Tor's bridges would not either; the
+	// refresh ends within the shutdown bound, and a window keeps the Tor
+	// bootstrapping and uses it (its probe) once it is ready.
 	if rep.Offline {
-		within = shutdownBound - time.Since(start)
-	}
-	if within <= 0 {
-		tr.Err = errors.New("the network is offline: tor was started and goes on in the background")
+		tr.Err = errOfflineTor
 		return
 	}
-	if _, err := a.WaitTor(ctx, within); err != nil {
+	if _, err := a.WaitTor(ctx, torWait); err != nil {
 		tr.Err = err
 		return
 	}
@@ -184,6 +183,10 @@ func (a *App) retryThroughTor(ctx context.Context, rep *Report, tr *TorReport, s
 		rep.MediaErr = again.MediaErr
 	}
 }
+
+// errOfflineTor is a refresh that found the network offline: it does
+// not wait for the Tor it started.
+var errOfflineTor = errors.New("the network is offline: Kabootar's Tor was started and goes on bootstrapping in the background")
 
 // usedTor says whether a result came or was tried through Kabootar's Tor.
 func usedTor(results []feeds.Result) bool {

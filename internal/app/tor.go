@@ -31,11 +31,9 @@ const (
 	// torStall is how long one bootstrap phase may stand still.
 	torStall = 20 * time.Second
 	// torWait is how long a refresh whose sources were all refused (the
-	// network answers) waits for a starting Tor.
+	// network answers) waits for a starting Tor. One that found the network
+	// offline does not wait: it ends within the shutdown bound.
 	torWait = 40 * time.Second
-	// shutdownBound is how long a refresh that found the network offline
-	// may take in all: Tor gets only what is left of it.
-	shutdownBound = 10 * time.Second
 )
 
 // torProgramEnv names the tor program to run instead of the one in PATH

@@ -381,6 +381,11 @@ type refreshOut struct {
 	}
 	Offline bool
 	Media   struct{ Images, Failed int }
+	Tor     *struct {
+		Started bool
+		PID     int
+		Error   string
+	}
 }
 
 func (l *lab) refresh(data string) (int, refreshOut, time.Duration) {

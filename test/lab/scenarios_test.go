@@ -250,6 +250,33 @@ func TestLab(t *testing.T) {
 			}
 		})
 
+	// A shutdown with Kabootar's Tor on auto (its bridges' network the
+	// lab's private one that never answers, so nothing leaves the lab): Tor
+	// is started but not waited for, and the shutdown is said in time.
+	scenario("shutdown-tor", `
+	chain kb_forward { type filter hook forward priority 0; policy drop;
+	}`, nil,
+		func(data string) {
+			addNews(data)
+			l.must(data, "refresh")
+			l.must(data, "transport", "set", "--tor", "auto", "--bridge", "none")
+			l.env = []string{"KABOOTAR_TORRC_EXTRA=" + noNetworkTorrc(l)}
+		},
+		func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
+			defer func() { l.env = nil }()
+			if code != 1 || !r.Offline {
+				t.Errorf("exit %d, offline %v; want 1, offline", code, r.Offline)
+			}
+			if took >= 10*time.Second {
+				t.Errorf("gave up after %v with Tor on auto; want under 10 s", took)
+			}
+			if r.Tor == nil || !strings.Contains(r.Tor.Error, "offline") {
+				t.Errorf("tor: %+v; want it started and not waited for", r.Tor)
+			} else if r.Tor.PID > 0 && !errorsIsESRCH(r.Tor.PID) {
+				t.Errorf("tor %d of Kabootar's outlived the refresh", r.Tor.PID)
+			}
+		})
+
 	// A shutdown with many sources on several hosts, a SOCKS5 and an HTTP
 	// proxy and DoH configured: it is seen from the first hosts, the rest
 	// are not tried, and the refresh ends within 10 s however many there

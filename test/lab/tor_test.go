@@ -263,3 +263,13 @@ func TestLabTor(t *testing.T) {
 func errorsIsESRCH(pid int) bool {
 	return syscall.Kill(pid, 0) == syscall.ESRCH
 }
+
+// noNetworkTorrc is a torrc fragment for a Tor that must never leave the
+// machine: a private network whose one authority is a closed loopback
+// port.
+func noNetworkTorrc(l *lab) string {
+	path := filepath.Join(l.dir, "no-network.torrc")
+	os.WriteFile(path, []byte("TestingTorNetwork 1\nUseDefaultFallbackDirs 0\n"+
+		"DirAuthority lab orport=1 no-v2 v3ident=0000000000000000000000000000000000000000 127.0.0.1:1 0000000000000000000000000000000000000000\n"), 0o600)
+	return path
+}
