@@ -22,8 +22,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,7 +60,7 @@ func newLab(t *testing.T) *lab {
 			t.Skipf("the censorship lab needs %s; install it (scripts/deps.sh test does)", tool)
 		}
 	}
-	id := strconv.Itoa(os.Getpid() % 100000)
+	id := strconv.Itoa(os.Getpid())
 	l := &lab{t: t, client: "kbl" + id + "c", censor: "kbl" + id + "x", world: "kbl" + id + "w", dir: t.TempDir()}
 	t.Cleanup(l.close)
 	removeStale()
@@ -68,8 +70,14 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
+// labNamespace is a lab's namespace name: kbl, the PID of the test
+// process that made it, and a letter for its role.
+var labNamespace = regexp.MustCompile(`^kbl([0-9]+)[a-z]$`)
+
 // removeStale deletes namespaces left by a lab run that was killed before
-// it could clean up (its processes died with it or are ended below).
+// it could clean up (its processes died with it or are ended below). A
+// namespace whose test process still runs is another lab's, running now
+// beside this one (a CI check beside a developer's make lab): left alone.
 func removeStale() {
 	out, _ := exec.Command("ip", "netns", "list").Output()
 	for _, line := range strings.Split(string(out), "\n") {
@@ -77,18 +85,24 @@ func removeStale() {
 		if len(f) == 0 {
 			continue
 		}
-		if name := f[0]; strings.HasPrefix(name, "kbl") && len(name) > 4 {
-			pids, _ := exec.Command("ip", "netns", "pids", name).Output()
-			for _, p := range strings.Fields(string(pids)) {
-				if pid, err := strconv.Atoi(p); err == nil {
-					if proc, err := os.FindProcess(pid); err == nil {
-						proc.Kill() // a lab process of ours, in our own namespace
-					}
+		m := labNamespace.FindStringSubmatch(f[0])
+		if m == nil {
+			continue
+		}
+		if pid, _ := strconv.Atoi(m[1]); pid != os.Getpid() && syscall.Kill(pid, 0) == nil {
+			continue // its lab is running
+		}
+		name := f[0]
+		pids, _ := exec.Command("ip", "netns", "pids", name).Output()
+		for _, p := range strings.Fields(string(pids)) {
+			if pid, err := strconv.Atoi(p); err == nil {
+				if proc, err := os.FindProcess(pid); err == nil {
+					proc.Kill() // a lab process of ours, in our own namespace
 				}
 			}
-			exec.Command("ip", "netns", "del", name).Run()
-			os.RemoveAll(filepath.Join("/etc/netns", name))
 		}
+		exec.Command("ip", "netns", "del", name).Run()
+		os.RemoveAll(filepath.Join("/etc/netns", name))
 	}
 }
 

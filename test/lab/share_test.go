@@ -32,7 +32,7 @@ func TestLabShare(t *testing.T) {
 			t.Skipf("the sharing lab needs %s; install it (scripts/deps.sh test does)", tool)
 		}
 	}
-	id := strconv.Itoa(os.Getpid() % 100000)
+	id := strconv.Itoa(os.Getpid())
 	l := &lab{t: t, client: "kbl" + id + "a", censor: "kbl" + id + "b", dir: t.TempDir()}
 	t.Cleanup(l.close)
 	removeStale()
