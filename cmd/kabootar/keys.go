@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/kabootar/kabootar/internal/app"
@@ -111,10 +112,4 @@ func cmpName(name string) string {
 
 // joinArgs puts a fingerprint typed in groups ("12345 67890 …", unquoted)
 // back together.
-func joinArgs(args []string) string {
-	s := ""
-	for _, a := range args {
-		s += a
-	}
-	return s
-}
+func joinArgs(args []string) string { return strings.Join(args, "") }

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/kabootar/kabootar/internal/cache"
@@ -80,20 +79,16 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 		// Nothing to fetch; the shared folder may still bring news.
 		return Report{Share: a.ShareRound(ctx, false)}, nil
 	}
-	n, err := LoadNetwork(ctx, a.store)
+	rep, n, err := a.refreshSources(ctx, sources, progress)
 	if err != nil {
-		return Report{}, fmt.Errorf("%w; fix it with 'kabootar transport set'", err)
+		return rep, err
 	}
 	var torRep *TorReport
 	if n.Tor == TorAlways && n.Mode != transport.ModeDirect {
 		torRep = &TorReport{} // started with the client (clientAndNetwork)
 	}
-	rep, err := a.refreshSources(ctx, sources, progress)
-	if err != nil {
-		return rep, err
-	}
-	// Everything else failed: Kabootar's Tor, within the time a refresh
-	// may take (a shutdown's bound when the network is offline).
+	// Everything else failed: Kabootar's Tor (not waited for when the
+	// network is offline: the shutdown bound holds).
 	if n.Tor != TorOff && n.Mode != transport.ModeDirect && rep.Failed() == len(rep.Results) && !usedTor(rep.Results) {
 		if torRep == nil {
 			torRep = &TorReport{}
@@ -115,23 +110,24 @@ func (a *App) Refresh(ctx context.Context, progress func(feeds.Progress)) (Repor
 	return rep, nil
 }
 
-// refreshSources fetches sources over the routes the settings allow now.
-func (a *App) refreshSources(ctx context.Context, sources []cache.Source, progress func(feeds.Progress)) (Report, error) {
+// refreshSources fetches sources over the routes the settings allow now,
+// and gives the network settings it read.
+func (a *App) refreshSources(ctx context.Context, sources []cache.Source, progress func(feeds.Progress)) (Report, Network, error) {
 	client, n, err := a.clientAndNetwork(ctx)
 	if err != nil {
-		return Report{}, err
+		return Report{}, n, err
 	}
 	defer client.Close()
 	ref, err := a.refresher(ctx, client, n)
 	if err != nil {
-		return Report{}, err
+		return Report{}, n, err
 	}
 	off := &feeds.Offliner{Fetcher: client, Store: a.store, Parser: ref.Parser, Log: a.log}
 	results, media, mediaErr := ref.RefreshWithMedia(ctx, off, sources, progress)
 	if mediaErr != nil {
 		a.log.Warn("storing media for offline reading failed", "err", mediaErr)
 	}
-	return Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}, nil
+	return Report{Results: results, Media: media, MediaErr: mediaErr, Offline: feeds.Offline(results)}, n, nil
 }
 
 // retryThroughTor starts Kabootar's Tor, waits for its bootstrap (not
@@ -159,7 +155,7 @@ func (a *App) retryThroughTor(ctx context.Context, rep *Report, tr *TorReport, p
 			failed = append(failed, r.Source)
 		}
 	}
-	again, err := a.refreshSources(ctx, failed, progress)
+	again, _, err := a.refreshSources(ctx, failed, progress)
 	if err != nil {
 		tr.Err = err
 		return

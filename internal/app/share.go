@@ -198,17 +198,28 @@ func (a *App) receive(ctx context.Context, s Share, rep *ShareReport) error {
 	return a.store.ForgetShareFiles(ctx, present)
 }
 
+// openBundle opens a bundle file with what is known of it (its size: a
+// zip is read from its end).
+func openBundle(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}
+
 // importShared imports one bundle of the folder: a trusted key's only.
 func (a *App) importShared(ctx context.Context, path string, me keys.PublicKey) (cache.BundleStats, error) {
-	f, err := os.Open(path)
+	f, info, err := openBundle(path)
 	if err != nil {
 		return cache.BundleStats{}, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return cache.BundleStats{}, err
-	}
 	policy := a.accept(ctx, ImportOptions{})
 	st, err := a.store.ImportBundle(ctx, f, info.Size(), importRules(func(i cache.BundleInfo) error {
 		if i.Signer != nil && i.Signer.Equal(me) {
@@ -281,15 +292,11 @@ func (a *App) prune(ctx context.Context, s Share) (int, error) {
 func (a *App) AcceptShared(ctx context.Context, path string, o ImportOptions) (cache.BundleStats, error) {
 	a.shareMu.Lock()
 	defer a.shareMu.Unlock()
-	f, err := os.Open(path)
+	f, info, err := openBundle(path)
 	if err != nil {
 		return cache.BundleStats{}, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return cache.BundleStats{}, err
-	}
 	st, err := a.ImportBundle(ctx, f, o)
 	var again *AlreadyImportedError
 	if err != nil && !errors.As(err, &again) {

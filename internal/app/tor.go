@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,12 +137,10 @@ func (a *App) StartTor(ctx context.Context) error {
 	if m.proc != nil || m.starting || m.reused != "" {
 		return nil
 	}
-	for _, addr := range transport.DefaultTorAddrs {
-		if socksAnswers(ctx, addr) {
-			m.reused = addr
-			a.log.Info("using the Tor already running", "addr", addr)
-			return nil
-		}
+	if addr := transport.RunningTor(ctx); addr != "" {
+		m.reused = addr
+		a.log.Info("using the Tor already running", "addr", addr)
+		return nil
 	}
 	n, err := LoadNetwork(ctx, a.store)
 	if err != nil && !errors.Is(err, ErrSettings) {
@@ -213,26 +210,6 @@ func (a *App) watchTorExit(p *tor.Process) {
 		m.err = &tor.FailedError{Why: "it exited while running"}
 		a.log.Warn("Kabootar's Tor exited", "pid", p.PID())
 	}
-}
-
-// socksAnswers says whether a SOCKS5 server answers at addr (a Tor the
-// reader runs).
-func socksAnswers(ctx context.Context, addr string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(300 * time.Millisecond))
-	if _, err := conn.Write([]byte{5, 1, 0}); err != nil {
-		return false
-	}
-	b := make([]byte, 2)
-	_, err = conn.Read(b)
-	return err == nil && b[0] == 5
 }
 
 // torExtra reads the lab's torrc fragment, if any.
@@ -358,12 +335,7 @@ func (a *App) ReaderTor(ctx context.Context) string {
 	if r != "" {
 		return r
 	}
-	for _, addr := range transport.DefaultTorAddrs {
-		if socksAnswers(ctx, addr) {
-			return addr
-		}
-	}
-	return ""
+	return transport.RunningTor(ctx)
 }
 
 // TorVerdict is the verdict of a Tor that did not help: tor-missing,

@@ -115,3 +115,16 @@ func socksGreets(ctx context.Context, dial func(ctx context.Context, network, ad
 	}
 	return false, false
 }
+
+// RunningTor is the address of a Tor the reader runs (DefaultTorAddrs)
+// that answers a SOCKS5 greeting, or "": Kabootar uses it rather than
+// starting its own.
+func RunningTor(ctx context.Context) string {
+	var d net.Dialer
+	for _, addr := range DefaultTorAddrs {
+		if _, ok := socksGreets(ctx, d.DialContext, addr); ok {
+			return addr
+		}
+	}
+	return ""
+}
