@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kabootar/kabootar/internal/app"
 	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kabootar/kabootar/internal/app"
 
 	"github.com/kabootar/kabootar/internal/feeds"
 	"github.com/kabootar/kabootar/internal/transport"
@@ -34,6 +35,7 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	fs.Var(&proxies, "proxy", "a proxy, socks5://[user:pass@]host:port or http://host:port; off to remove all")
 	fs.Var(&dohs, "doh", "a DNS-over-HTTPS resolver URL[@IP]; off for none; default for the built-in ones")
 	fs.Var(&trusted, "trust", "a private range whose addresses are real DNS answers (a company network); off to clear")
+	tactics := fs.String("tactics", "", "on or off: split and tlsfrag, direct connections a server-name filter misses, tried when direct fails")
 	torMode := fs.String("tor", "", "Kabootar's own Tor: auto (when everything else failed), always, or off")
 	var bridges stringList
 	fs.Var(&bridges, "bridge", "Tor's bridges: snowflake, obfs4 (the built-in ones), a bridge line, or none (plain Tor); may be given many times")
@@ -44,8 +46,8 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if err := needArgs("transport set", rest, 0, "only options"); err != nil {
 		return err
 	}
-	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 {
-		return usagef("transport set needs --mode, --proxy, --doh, --trust, --tor or --bridge")
+	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 && *tactics == "" {
+		return usagef("transport set needs --mode, --proxy, --doh, --tactics, --trust, --tor or --bridge")
 	}
 	a, err := c.open(ctx)
 	if err != nil {
@@ -90,6 +92,13 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 				n.DoH = append(n.DoH, s)
 			}
 		}
+	}
+	if *tactics != "" {
+		on, err := app.ParseOnOff(*tactics)
+		if err != nil {
+			return usagef("--tactics: %w", err)
+		}
+		n.TacticsOff = !on
 	}
 	if len(trusted) > 0 {
 		n.Trusted = nil
@@ -150,8 +159,20 @@ type transportJSON struct {
 	NoProxy    string   `json:"no_proxy"`
 	Trusted    []string `json:"trusted"`
 	Routes     []string `json:"routes"`
+	Tactics    bool     `json:"tactics"`
 	Tor        string   `json:"tor"`
 	TorBridges []string `json:"tor_bridges"`
+	// Network is this network's ID and Remembered the route that last
+	// worked for each site on it.
+	Network     string           `json:"network"`
+	NetworkFrom string           `json:"network_from"`
+	Remembered  []rememberedJSON `json:"remembered"`
+}
+
+type rememberedJSON struct {
+	Host  string    `json:"host"`
+	Route string    `json:"route"`
+	At    time.Time `json:"at"`
 }
 
 // printTransport shows the configuration, passwords as ***, and the routes
@@ -165,7 +186,7 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	defer client.Close()
 	n, _ := app.LoadNetwork(ctx, a.Store())
 	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
-		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
+		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tactics: cfg.Tactics, Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
 	for _, p := range cfg.Proxies {
 		out.Proxies = append(out.Proxies, p.String())
 	}
@@ -177,6 +198,14 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	}
 	for _, t := range cfg.TrustedNets {
 		out.Trusted = append(out.Trusted, t.String())
+	}
+	network, winners, err := a.RouteMemory(ctx, 20)
+	if err != nil {
+		return err
+	}
+	out.Network, out.NetworkFrom, out.Remembered = network.ID, network.Describe, []rememberedJSON{}
+	for _, w := range winners {
+		out.Remembered = append(out.Remembered, rememberedJSON{Host: w.Host, Route: w.Route, At: w.At})
 	}
 	if asJSON {
 		return c.printJSON(out)
@@ -200,6 +229,14 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 		doh += " (not used in strict mode)"
 	}
 	fmt.Fprintf(c.stdout, "DoH:     %s\n", doh)
+	tacticsText := "on (split, tlsfrag: tried when a direct connection is cut)"
+	switch {
+	case cfg.Mode == transport.ModeProxy:
+		tacticsText = "not used in strict mode"
+	case !out.Tactics:
+		tacticsText = "off"
+	}
+	fmt.Fprintf(c.stdout, "tactics: %s\n", tacticsText)
 	if len(out.Trusted) > 0 {
 		fmt.Fprintf(c.stdout, "trusted: %s\n", strings.Join(out.Trusted, ", "))
 	}
@@ -207,6 +244,14 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 		app.TorAlways: "always (Kabootar starts its own with each run)", app.TorOff: "off"}[out.Tor]
 	fmt.Fprintf(c.stdout, "Tor:     %s; bridges: %s\n", torText, listOr(out.TorBridges, "none"))
 	fmt.Fprintf(c.stdout, "routes:  %s\n", listOr(out.Routes, "none"))
+	if out.Network == "" {
+		fmt.Fprintln(c.stdout, "network: none found (no interface is up)")
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "network: %s (%s); what worked here is tried first here only\n", out.Network, out.NetworkFrom)
+	for _, r := range out.Remembered {
+		fmt.Fprintf(c.stdout, "  %s: %s, %s\n", r.Host, r.Route, r.At.Local().Format("2006-01-02 15:04"))
+	}
 	return nil
 }
 

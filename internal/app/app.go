@@ -135,7 +135,7 @@ func (a *App) clientAndNetwork(ctx context.Context) (*transport.Client, Network,
 		UserAgent: "Kabootar/" + a.version,
 		Logger:    a.log,
 		Config:    a.config(n),
-		Memory:    routeMemory{a.store},
+		Memory:    routeMemory{a.store, transport.CurrentNetwork().ID},
 	}), n, nil
 }
 
@@ -155,6 +155,7 @@ func (a *App) config(n Network) transport.Config {
 		TorAddrs:    transport.DefaultTorAddrs,
 		TrustedNets: n.Trusted,
 		Tor:         a.torSocks(),
+		Tactics:     !n.TacticsOff,
 	}
 }
 
@@ -174,10 +175,23 @@ func (a *App) TelegramHost() string {
 }
 
 // routeMemory keeps the transport's route records in the cache.
-type routeMemory struct{ st *cache.Store }
+// RouteMemory is the network this machine is on and, per site, the route
+// that last worked there (at most limit, newest first).
+func (a *App) RouteMemory(ctx context.Context, limit int) (transport.Network, []cache.RouteRecord, error) {
+	n := transport.CurrentNetwork()
+	w, err := a.store.Winners(ctx, n.ID, limit)
+	return n, w, err
+}
+
+// routeMemory is route memory in the cache, kept per network: what worked
+// on one network is not trusted on another.
+type routeMemory struct {
+	st      *cache.Store
+	network string
+}
 
 func (m routeMemory) LoadRoutes(ctx context.Context, host string) ([]transport.RouteRecord, error) {
-	recs, err := m.st.Routes(ctx, host)
+	recs, err := m.st.Routes(ctx, m.network, host)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +204,6 @@ func (m routeMemory) LoadRoutes(ctx context.Context, host string) ([]transport.R
 }
 
 func (m routeMemory) SaveRoute(ctx context.Context, r transport.RouteRecord) error {
-	return m.st.RecordRoute(ctx, cache.RouteRecord{Host: r.Host, Route: r.Route, URL: r.URL, OK: r.OK,
+	return m.st.RecordRoute(ctx, cache.RouteRecord{Network: m.network, Host: r.Host, Route: r.Route, URL: r.URL, OK: r.OK,
 		Verdict: string(r.Verdict), Elapsed: r.Elapsed, At: r.At})
 }

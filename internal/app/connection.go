@@ -19,6 +19,8 @@ type Connection struct {
 	Mode    string // auto, direct, proxy
 	Proxies []string
 	DoH     bool
+	// Tactics are split and tlsfrag, tried when direct fails.
+	Tactics bool
 	// Resolvers are DNS-over-HTTPS resolvers (URL[@IP]); none means the
 	// built-in ones.
 	Resolvers []string
@@ -39,7 +41,7 @@ func (a *App) Connection(ctx context.Context) (Connection, error) {
 		return Connection{}, err
 	}
 	_, torErr := a.findTor()
-	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
+	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Tactics: !n.TacticsOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
 	for _, p := range n.Proxies {
 		c.Proxies = append(c.Proxies, p.String()) // passwords as ***
 	}
@@ -75,6 +77,7 @@ func (a *App) SetConnection(ctx context.Context, c Connection) error {
 		}
 		n.Proxies = append(n.Proxies, p)
 	}
+	n.TacticsOff = !c.Tactics
 	n.DoHOff, n.DoH = !c.DoH, nil
 	if c.DoH {
 		for _, r := range c.Resolvers {

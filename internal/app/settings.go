@@ -26,6 +26,7 @@ const (
 	keyProxies    = "transport.proxies" // JSON list of proxy URLs, passwords included
 	keyDoH        = "transport.doh"     // JSON list of resolvers, or "off"; unset or []: the defaults
 	keyTrusted    = "transport.trusted" // JSON list of CIDR ranges
+	keyTactics    = "transport.tactics" // on | off: split and tlsfrag
 	keyBridges    = "bridges"           // JSON list of base URLs
 	keyTemplates  = "bridge.templates"  // JSON object: kind -> URL template, the reader's own
 	keyTor        = "tor.mode"          // auto | always | off
@@ -71,8 +72,10 @@ type Network struct {
 	Proxies []transport.Proxy
 	DoH     []transport.DoHServer // none: the built-in ones, unless DoHOff
 	DoHOff  bool
-	Trusted []netip.Prefix
-	Bridges []string // RSSHub or RSS-Bridge base URLs
+	// TacticsOff turns off the tactics (split, tlsfrag): on by default.
+	TacticsOff bool
+	Trusted    []netip.Prefix
+	Bridges    []string // RSSHub or RSS-Bridge base URLs
 	// Templates are the reader's own bridge routes, by kind; the rest are
 	// feeds.DefaultBridgeTemplates.
 	Templates map[string]string
@@ -108,6 +111,24 @@ func ParseTorMode(s string) (string, error) {
 		return m, nil
 	}
 	return "", fmt.Errorf("unknown --tor %q: use auto, always or off", s)
+}
+
+// ParseOnOff reads on or off as typed.
+func ParseOnOff(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q: use on or off", s)
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // CheckTorBridges refuses a list that cannot be used: an unknown word, a
@@ -229,6 +250,15 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 			n.DoH = append(n.DoH, d)
 		}
 	}
+	if v, ok, err := st.Setting(ctx, keyTactics); err != nil {
+		return n, err
+	} else if ok {
+		if on, err := ParseOnOff(v); err != nil {
+			bad(keyTactics, err)
+		} else {
+			n.TacticsOff = !on
+		}
+	}
 	raw = nil
 	if err := jsonSetting(ctx, st, keyTrusted, &raw); err != nil {
 		bad(keyTrusted, err)
@@ -293,6 +323,7 @@ func (n Network) Save(ctx context.Context, st settingStore) error {
 		keyMode:       string(n.Mode),
 		keyProxies:    mustJSON(proxies),
 		keyDoH:        doh,
+		keyTactics:    onOff(!n.TacticsOff),
 		keyTrusted:    mustJSON(trusted),
 		keyBridges:    mustJSON(nonNil(n.Bridges)),
 		keyTemplates:  mustJSON(n.Templates),

@@ -258,14 +258,22 @@ func TestSettingsRoutesMedia(t *testing.T) {
 	}
 
 	old := time.Now().Add(-8 * 24 * time.Hour)
-	s.RecordRoute(ctx, RouteRecord{Host: "h", Route: "direct", URL: "https://h/", OK: false, Verdict: "tcp-reset", At: old})
-	s.RecordRoute(ctx, RouteRecord{Host: "h", Route: "socks5://127.0.0.1:1080", URL: "https://h/", OK: true, Elapsed: 120 * time.Millisecond})
-	r, _ := s.Routes(ctx, "h")
+	s.RecordRoute(ctx, RouteRecord{Network: "home", Host: "h", Route: "direct", URL: "https://h/", OK: false, Verdict: "tcp-reset", At: old})
+	s.RecordRoute(ctx, RouteRecord{Network: "home", Host: "h", Route: "socks5://127.0.0.1:1080", URL: "https://h/", OK: true, Elapsed: 120 * time.Millisecond})
+	s.RecordRoute(ctx, RouteRecord{Network: "mobile", Host: "h", Route: "split", URL: "https://h/", OK: true})
+	s.RecordRoute(ctx, RouteRecord{Network: "home", Host: "g", Route: "direct", URL: "https://g/", OK: true, At: old.Add(time.Hour)})
+	r, _ := s.Routes(ctx, "home", "h")
 	if len(r) != 2 || !r[0].OK || r[0].Elapsed != 120*time.Millisecond {
 		t.Fatalf("routes %+v", r)
 	}
+	if r, _ := s.Routes(ctx, "mobile", "h"); len(r) != 1 || r[0].Route != "split" {
+		t.Fatalf("another network's routes: %+v", r)
+	}
+	if w, _ := s.Winners(ctx, "home", 10); len(w) != 2 || w[0].Host != "h" || w[0].Route != "socks5://127.0.0.1:1080" || w[1].Host != "g" {
+		t.Fatalf("winners %+v", w)
+	}
 	s.ForgetRoutes(ctx, time.Now().Add(-7*24*time.Hour))
-	if r, _ := s.Routes(ctx, "h"); len(r) != 1 {
+	if r, _ := s.Routes(ctx, "home", "h"); len(r) != 1 {
 		t.Fatalf("old route not forgotten: %+v", r)
 	}
 

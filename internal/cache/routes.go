@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// RouteRecord is how one route and URL fared for a host, last time.
+// RouteRecord is how one route and URL fared for a host on a network,
+// last time.
 type RouteRecord struct {
+	Network string // transport.Network's ID
 	Host    string
 	Route   string
 	URL     string
@@ -23,19 +25,31 @@ func (s *Store) RecordRoute(ctx context.Context, r RouteRecord) error {
 		r.At = s.now()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO routes (host, route, url, ok, verdict, ms, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (host, route, url) DO UPDATE SET ok = excluded.ok, verdict = excluded.verdict,
+		_, err := tx.ExecContext(ctx, `INSERT INTO routes (network, host, route, url, ok, verdict, ms, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (network, host, route, url) DO UPDATE SET ok = excluded.ok, verdict = excluded.verdict,
 				ms = excluded.ms, at = excluded.at`,
-			r.Host, r.Route, r.URL, r.OK, r.Verdict, r.Elapsed.Milliseconds(), r.At.Unix())
+			r.Network, r.Host, r.Route, r.URL, r.OK, r.Verdict, r.Elapsed.Milliseconds(), r.At.Unix())
 		return err
 	})
 }
 
-// Routes returns what is remembered for host, newest successes first.
-func (s *Store) Routes(ctx context.Context, host string) ([]RouteRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT host, route, url, ok, verdict, ms, at FROM routes
-		WHERE host = ? ORDER BY ok DESC, at DESC`, host)
+// Routes returns what is remembered for host on network, newest
+// successes first.
+func (s *Store) Routes(ctx context.Context, network, host string) ([]RouteRecord, error) {
+	return s.routes(ctx, `WHERE network = ? AND host = ? ORDER BY ok DESC, at DESC`, network, host)
+}
+
+// Winners returns, for each host, the latest route that worked on
+// network, newest first, at most limit.
+func (s *Store) Winners(ctx context.Context, network string, limit int) ([]RouteRecord, error) {
+	return s.routes(ctx, `WHERE network = ? AND ok AND at = (SELECT max(at) FROM routes r2
+		WHERE r2.network = routes.network AND r2.host = routes.host AND r2.ok)
+		GROUP BY host ORDER BY at DESC, host LIMIT ?`, network, limit)
+}
+
+func (s *Store) routes(ctx context.Context, where string, args ...any) ([]RouteRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT network, host, route, url, ok, verdict, ms, at FROM routes `+where, args...)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -44,7 +58,7 @@ func (s *Store) Routes(ctx context.Context, host string) ([]RouteRecord, error) 
 	for rows.Next() {
 		var r RouteRecord
 		var ms, at int64
-		if err := rows.Scan(&r.Host, &r.Route, &r.URL, &r.OK, &r.Verdict, &ms, &at); err != nil {
+		if err := rows.Scan(&r.Network, &r.Host, &r.Route, &r.URL, &r.OK, &r.Verdict, &ms, &at); err != nil {
 			return nil, err
 		}
 		r.Elapsed, r.At = time.Duration(ms)*time.Millisecond, fromUnix(at)

@@ -194,6 +194,23 @@ CREATE TABLE share_files (
 	at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 6: route memory per network: what worked on one network is not
+	// trusted on another. The old records (no network) are let go: they
+	// are a week's hint at most.
+	`
+DROP TABLE routes;
+CREATE TABLE routes (
+	network TEXT    NOT NULL,
+	host    TEXT    NOT NULL,
+	route   TEXT    NOT NULL,
+	url     TEXT    NOT NULL,
+	ok      INTEGER NOT NULL,
+	verdict TEXT    NOT NULL DEFAULT '',
+	ms      INTEGER NOT NULL DEFAULT 0,
+	at      INTEGER NOT NULL,
+	PRIMARY KEY (network, host, route, url)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.

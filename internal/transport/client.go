@@ -230,11 +230,16 @@ func (c *Client) routeNamed(ctx context.Context, name, host string) *route {
 type spec struct {
 	r   *route
 	url string
+	// gated: a tactic, started only once a plain attempt at url failed in
+	// a way it may beat.
+	gated bool
 }
 
 // plan orders the attempts of a request: the remembered winner first (with
 // a head start), then URL by URL (the main one first), each on every route
-// in order; attempts that failed moments ago go last.
+// in order, then the tactics (which cost nothing while direct works: they
+// wait for direct to fail, unless it failed for this host before); attempts
+// that failed moments ago go last.
 func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []spec, headStart bool) {
 	routes := c.activeRoutes(ctx)
 	urls := append([]string{req.URL}, req.Alternatives...)
@@ -242,7 +247,8 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 	if remembered && !slices.Contains(urls, win.URL) {
 		win.URL = req.URL // the route that works for this host, on this request's URL
 	}
-	var first, fresh, stale []spec
+	directFailed := c.book.failedBefore(ctx, host, RouteDirect)
+	var first, fresh, tactics, stale []spec
 	for _, u := range urls {
 		uh := hostOf(u)
 		for _, r := range routes {
@@ -252,18 +258,24 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 			if r.kind == kindDoH && !isPublicName(uh) {
 				continue // no name to resolve: the same as direct
 			}
-			s := spec{r, u}
+			if r.kind == kindTactic && !strings.HasPrefix(u, "https://") {
+				continue // no TLS hello to shape
+			}
+			s := spec{r: r, url: u}
 			switch {
 			case remembered && win.Route == r.name && win.URL == u:
 				first = append(first, s)
 			case c.book.failedRecently(ctx, host, r.name, u):
 				stale = append(stale, s)
+			case r.kind == kindTactic:
+				s.gated = !directFailed
+				tactics = append(tactics, s)
 			default:
 				fresh = append(fresh, s)
 			}
 		}
 	}
-	return append(append(first, fresh...), stale...), len(first) > 0
+	return slices.Concat(first, fresh, tactics, stale), len(first) > 0
 }
 
 func hostOf(raw string) string {
@@ -352,16 +364,28 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	gone := map[string]bool{}
 	stop := make([]context.CancelFunc, len(specs))
 	stopped := make([]bool, len(specs))
-	next, inFlight := 0, 0
-	launch := func() {
-		for next < len(specs) && gone[specs[next].url] {
-			next++
+	launched := make([]bool, len(specs))
+	// A gated spec (a tactic) waits until a plain attempt at its URL has
+	// failed in a way a tactic may beat; released says which may start.
+	released := make([]bool, len(specs))
+	started, inFlight := 0, 0
+	eligible := func() int {
+		for i, s := range specs {
+			if !launched[i] && !gone[s.url] && (!s.gated || released[i]) {
+				return i
+			}
 		}
-		if next == len(specs) {
+		return -1
+	}
+	more := func() bool { return eligible() >= 0 }
+	launch := func() {
+		i := eligible()
+		if i < 0 {
 			return
 		}
-		i, s := next, specs[next]
-		next++
+		s := specs[i]
+		launched[i] = true
+		started++
 		inFlight++
 		sctx, scancel := context.WithCancel(actx)
 		stop[i] = scancel
@@ -371,11 +395,11 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			results <- result{resp, a, i}
 		}()
 	}
-	wait := func() time.Duration { // before launching specs[next]
-		if next == 1 && headStart {
+	wait := func() time.Duration { // before launching the next spec
+		if started == 1 && headStart {
 			return c.opts.HeadStart
 		}
-		return c.opts.Stagger[min(next-1, len(c.opts.Stagger)-1)]
+		return c.opts.Stagger[min(started-1, len(c.opts.Stagger)-1)]
 	}
 	launch()
 	timer := time.NewTimer(wait())
@@ -398,7 +422,7 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			if stopped[res.spec] {
 				// Stopped because the origin answered another route: its
 				// place goes to what remains (a mirror).
-				if next < len(specs) && inFlight < c.opts.MaxInFlight {
+				if more() && inFlight < c.opts.MaxInFlight {
 					launch()
 					timer.Reset(wait())
 				}
@@ -408,21 +432,28 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			c.book.note(ctx, host, res.a)
 			if originGone(res.a) {
 				gone[res.a.URL] = true
-				for i, s := range specs[:next] {
-					if s.url == res.a.URL && i != res.spec && stop[i] != nil {
+				for i, s := range specs {
+					if launched[i] && s.url == res.a.URL && i != res.spec && stop[i] != nil {
 						stopped[i] = true
 						stop[i]()
 					}
 				}
 			}
 			c.log.Debug("attempt failed", "url", res.a.URL, "route", res.a.Route, "verdict", res.a.Verdict, "err", res.a.Err)
+			if k := specs[res.spec].r.kind; (k == kindDirect || k == kindDoH) && tacticVerdict(res.a.Verdict) {
+				for i, s := range specs {
+					if s.gated && s.url == res.a.URL {
+						released[i] = true
+					}
+				}
+			}
 			// A failure frees its place at once: no need to wait out the stagger.
-			if next < len(specs) && inFlight < c.opts.MaxInFlight {
+			if more() && inFlight < c.opts.MaxInFlight {
 				launch()
 				timer.Reset(wait())
 			}
 		case <-progress:
-			if next < len(specs) {
+			if more() {
 				timer.Reset(answeringGrace)
 			}
 		case <-connected:
@@ -441,10 +472,10 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			}
 			return nil, attempts
 		case <-timer.C:
-			if next < len(specs) && inFlight < c.opts.MaxInFlight {
+			if more() && inFlight < c.opts.MaxInFlight {
 				launch()
 			}
-			if next < len(specs) {
+			if more() {
 				timer.Reset(wait())
 			}
 		case <-ctx.Done():

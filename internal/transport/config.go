@@ -180,6 +180,9 @@ type Config struct {
 	// of the proxies: nothing leaves but Tor's own connections). Names
 	// are resolved by Tor.
 	Tor string
+	// Tactics adds the routes split and tlsfrag (direct connections whose
+	// TLS hello a server-name filter misses), tried once direct fails.
+	Tactics bool
 	// TrustedNets are private ranges whose addresses are real answers for
 	// names, not a censor's (a company network, a test lab).
 	TrustedNets []netip.Prefix

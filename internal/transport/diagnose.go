@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +21,10 @@ type Diagnosis struct {
 // does to each: like an OONI measurement, to paste into a bug report.
 func (c *Client) Diagnose(ctx context.Context, rawURL string) []Diagnosis {
 	routes := c.activeRoutes(ctx)
+	if !strings.HasPrefix(rawURL, "https://") {
+		// The tactics shape a TLS hello; plain http has none.
+		routes = slices.DeleteFunc(routes, func(r *route) bool { return r.kind == kindTactic })
+	}
 	out := make([]Diagnosis, len(routes))
 	var wg sync.WaitGroup
 	for i, r := range routes {

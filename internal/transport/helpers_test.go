@@ -35,6 +35,9 @@ type lab struct {
 	lookups []string          // every name looked up with the "system" resolver
 	dns     map[string]string // the "system" resolver's answers: name -> IP
 	broken  map[string]string // addr -> "blackhole", "reset", "slow"
+	// censor, when set, stands between the client and every address it
+	// dials, seeing each write (a TCP segment: Go's sockets have Nagle off).
+	censor func(net.Conn) net.Conn
 }
 
 func newLab(t *testing.T, h http.Handler) *lab {
@@ -80,7 +83,11 @@ func (l *lab) dial(ctx context.Context, network, addr string) (net.Conn, error) 
 		}
 	}
 	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
+	conn, err := d.DialContext(ctx, network, addr)
+	if err == nil && l.censor != nil {
+		conn = l.censor(conn)
+	}
+	return conn, err
 }
 
 func (l *lab) lookup(ctx context.Context, host string) ([]netip.Addr, error) {

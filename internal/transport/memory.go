@@ -82,6 +82,20 @@ func (b *book) failedRecently(ctx context.Context, host, route, url string) bool
 	return ok && !e.OK && b.now().Sub(e.At) < recentFailure
 }
 
+// failedBefore says whether the host's latest record of route (on any of
+// its URLs) is a failure still remembered.
+func (b *book) failedBefore(ctx context.Context, host, route string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var latest *entry
+	for _, e := range b.load(ctx, host).recs {
+		if e.Route == route && (latest == nil || e.At.After(latest.At)) {
+			latest = e
+		}
+	}
+	return latest != nil && !latest.OK && b.now().Sub(latest.At) < memoryTTL
+}
+
 // load returns the host's book, reading it from Memory the first time.
 // b.mu is held.
 func (b *book) load(ctx context.Context, host string) *hostBook {

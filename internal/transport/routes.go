@@ -140,6 +140,9 @@ func (c *Client) buildRoutes() []*route {
 			routes = append(routes, &route{name: RouteDoH, kind: kindDoH,
 				client: c.newHTTPClient(c.newTransport(c.dialResolved(c.lookupDoH)))})
 		}
+		if cfg.Tactics {
+			routes = append(routes, c.tacticRoutes()...)
+		}
 	}
 	if cfg.Mode == ModeDirect {
 		return routes
