@@ -171,6 +171,8 @@ func censor() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	serveDPI(dpiPort, false)
+	serveDPI(dpiStrictPort, true)
 	fmt.Println("ready")
 	// As Iran's filter answers: 403, no Server or Date header, and the
 	// connection closed after the page.
