@@ -31,11 +31,12 @@ func (c *cli) transport(ctx context.Context, args []string) error {
 func (c *cli) transportSet(ctx context.Context, args []string) error {
 	fs := c.flags("transport set")
 	mode := fs.String("mode", "", "auto, direct or proxy (strict: only the proxies)")
-	var proxies, dohs, trusted stringList
+	var proxies, dohs, trusted, fronts stringList
 	fs.Var(&proxies, "proxy", "a proxy, socks5://[user:pass@]host:port or http://host:port; off to remove all")
 	fs.Var(&dohs, "doh", "a DNS-over-HTTPS resolver URL[@IP]; off for none; default for the built-in ones")
 	fs.Var(&trusted, "trust", "a private range whose addresses are real DNS answers (a company network); off to clear")
 	tactics := fs.String("tactics", "", "on or off: split and tlsfrag, direct connections a server-name filter misses, tried when direct fails")
+	fs.Var(&fronts, "front", "domain fronting for a site, HOST=FRONT[@ADDRESS]: connect to ADDRESS (or FRONT's), show the censor FRONT, ask for HOST; may be given many times; off to remove all")
 	torMode := fs.String("tor", "", "Kabootar's own Tor: auto (when everything else failed), always, or off")
 	var bridges stringList
 	fs.Var(&bridges, "bridge", "Tor's bridges: snowflake, obfs4 (the built-in ones), a bridge line, or none (plain Tor); may be given many times")
@@ -46,8 +47,8 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if err := needArgs("transport set", rest, 0, "only options"); err != nil {
 		return err
 	}
-	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 && *tactics == "" {
-		return usagef("transport set needs --mode, --proxy, --doh, --tactics, --trust, --tor or --bridge")
+	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 && *tactics == "" && len(fronts) == 0 {
+		return usagef("transport set needs --mode, --proxy, --doh, --tactics, --front, --trust, --tor or --bridge")
 	}
 	a, err := c.open(ctx)
 	if err != nil {
@@ -99,6 +100,19 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			return usagef("--tactics: %w", err)
 		}
 		n.TacticsOff = !on
+	}
+	if len(fronts) > 0 {
+		n.Fronts = nil
+		for _, f := range fronts {
+			if f == "off" {
+				continue
+			}
+			fr, err := transport.ParseFront(f)
+			if err != nil {
+				return usagef("--front: %w", err)
+			}
+			n.Fronts = append(n.Fronts, fr)
+		}
 	}
 	if len(trusted) > 0 {
 		n.Trusted = nil
@@ -160,6 +174,7 @@ type transportJSON struct {
 	Trusted    []string `json:"trusted"`
 	Routes     []string `json:"routes"`
 	Tactics    bool     `json:"tactics"`
+	Fronts     []string `json:"fronts"`
 	Tor        string   `json:"tor"`
 	TorBridges []string `json:"tor_bridges"`
 	// Network is this network's ID and Remembered the route that last
@@ -186,7 +201,7 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	defer client.Close()
 	n, _ := app.LoadNetwork(ctx, a.Store())
 	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
-		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tactics: cfg.Tactics, Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
+		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tactics: cfg.Tactics, Fronts: []string{}, Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
 	for _, p := range cfg.Proxies {
 		out.Proxies = append(out.Proxies, p.String())
 	}
@@ -198,6 +213,9 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	}
 	for _, t := range cfg.TrustedNets {
 		out.Trusted = append(out.Trusted, t.String())
+	}
+	for _, f := range cfg.Fronts {
+		out.Fronts = append(out.Fronts, f.String())
 	}
 	network, winners, err := a.RouteMemory(ctx, 20)
 	if err != nil {
@@ -237,6 +255,13 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 		tacticsText = "off"
 	}
 	fmt.Fprintf(c.stdout, "tactics: %s\n", tacticsText)
+	if len(out.Fronts) > 0 {
+		fronts := strings.Join(out.Fronts, ", ")
+		if cfg.Mode == transport.ModeProxy {
+			fronts += " (not used in strict mode)"
+		}
+		fmt.Fprintf(c.stdout, "fronts:  %s\n", fronts)
+	}
 	if len(out.Trusted) > 0 {
 		fmt.Fprintf(c.stdout, "trusted: %s\n", strings.Join(out.Trusted, ", "))
 	}

@@ -21,6 +21,8 @@ type Connection struct {
 	DoH     bool
 	// Tactics are split and tlsfrag, tried when direct fails.
 	Tactics bool
+	// Fronts are domain fronts, HOST=FRONT[@ADDR].
+	Fronts []string
 	// Resolvers are DNS-over-HTTPS resolvers (URL[@IP]); none means the
 	// built-in ones.
 	Resolvers []string
@@ -48,6 +50,7 @@ func (a *App) Connection(ctx context.Context) (Connection, error) {
 	for _, d := range n.DoH {
 		c.Resolvers = append(c.Resolvers, d.String())
 	}
+	c.Fronts = stringsOf(n.Fronts)
 	return c, nil
 }
 
@@ -78,6 +81,14 @@ func (a *App) SetConnection(ctx context.Context, c Connection) error {
 		n.Proxies = append(n.Proxies, p)
 	}
 	n.TacticsOff = !c.Tactics
+	n.Fronts = nil
+	for _, line := range c.Fronts {
+		f, err := transport.ParseFront(line)
+		if err != nil {
+			return inputf("--front: %w", err)
+		}
+		n.Fronts = append(n.Fronts, f)
+	}
 	n.DoHOff, n.DoH = !c.DoH, nil
 	if c.DoH {
 		for _, r := range c.Resolvers {

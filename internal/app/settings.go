@@ -27,6 +27,7 @@ const (
 	keyDoH        = "transport.doh"     // JSON list of resolvers, or "off"; unset or []: the defaults
 	keyTrusted    = "transport.trusted" // JSON list of CIDR ranges
 	keyTactics    = "transport.tactics" // on | off: split and tlsfrag
+	keyFronts     = "transport.fronts"  // JSON list of HOST=FRONT[@ADDR]
 	keyBridges    = "bridges"           // JSON list of base URLs
 	keyTemplates  = "bridge.templates"  // JSON object: kind -> URL template, the reader's own
 	keyTor        = "tor.mode"          // auto | always | off
@@ -74,8 +75,10 @@ type Network struct {
 	DoHOff  bool
 	// TacticsOff turns off the tactics (split, tlsfrag): on by default.
 	TacticsOff bool
-	Trusted    []netip.Prefix
-	Bridges    []string // RSSHub or RSS-Bridge base URLs
+	// Fronts are the reader's domain fronts.
+	Fronts  []transport.Front
+	Trusted []netip.Prefix
+	Bridges []string // RSSHub or RSS-Bridge base URLs
 	// Templates are the reader's own bridge routes, by kind; the rest are
 	// feeds.DefaultBridgeTemplates.
 	Templates map[string]string
@@ -260,6 +263,19 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 		}
 	}
 	raw = nil
+	if err := jsonSetting(ctx, st, keyFronts, &raw); err != nil {
+		bad(keyFronts, err)
+	}
+	for _, s := range raw {
+		f, err := transport.ParseFront(s)
+		if err != nil {
+			bad(keyFronts, err)
+			n.Fronts = nil
+			break
+		}
+		n.Fronts = append(n.Fronts, f)
+	}
+	raw = nil
 	if err := jsonSetting(ctx, st, keyTrusted, &raw); err != nil {
 		bad(keyTrusted, err)
 	}
@@ -324,6 +340,7 @@ func (n Network) Save(ctx context.Context, st settingStore) error {
 		keyProxies:    mustJSON(proxies),
 		keyDoH:        doh,
 		keyTactics:    onOff(!n.TacticsOff),
+		keyFronts:     mustJSON(stringsOf(n.Fronts)),
 		keyTrusted:    mustJSON(trusted),
 		keyBridges:    mustJSON(nonNil(n.Bridges)),
 		keyTemplates:  mustJSON(n.Templates),

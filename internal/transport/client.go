@@ -258,7 +258,7 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 			if r.kind == kindDoH && !isPublicName(uh) {
 				continue // no name to resolve: the same as direct
 			}
-			if r.kind == kindTactic && !strings.HasPrefix(u, "https://") {
+			if (r.kind == kindTactic || r.kind == kindFront) && !strings.HasPrefix(u, "https://") {
 				continue // no TLS hello to shape
 			}
 			s := spec{r: r, url: u}
@@ -267,7 +267,7 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 				first = append(first, s)
 			case c.book.failedRecently(ctx, host, r.name, u):
 				stale = append(stale, s)
-			case r.kind == kindTactic:
+			case r.kind == kindTactic || r.kind == kindFront:
 				s.gated = !directFailed
 				tactics = append(tactics, s)
 			default:
@@ -356,6 +356,8 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 	everConnected := false
 	giveUp := time.NewTimer(c.opts.GiveUp)
 	defer giveUp.Stop()
+	patience := time.NewTimer(frontPatience)
+	defer patience.Stop()
 	// gone: URLs whose origin itself answered 404 or 410 over verified
 	// TLS. Every route reaches the same origin, so the other attempts at
 	// that URL are stopped (and not held against their routes); a mirror
@@ -440,9 +442,10 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 				}
 			}
 			c.log.Debug("attempt failed", "url", res.a.URL, "route", res.a.Route, "verdict", res.a.Verdict, "err", res.a.Err)
-			if k := specs[res.spec].r.kind; (k == kindDirect || k == kindDoH) && tacticVerdict(res.a.Verdict) {
+			if k := specs[res.spec].r.kind; k == kindDirect || k == kindDoH {
 				for i, s := range specs {
-					if s.gated && s.url == res.a.URL {
+					if s.gated && s.url == res.a.URL && (s.r.kind == kindTactic && tacticVerdict(res.a.Verdict) ||
+						s.r.kind == kindFront && frontVerdict(res.a.Verdict)) {
 						released[i] = true
 					}
 				}
@@ -458,6 +461,21 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			}
 		case <-connected:
 			everConnected = true
+		case <-patience.C:
+			// Nothing has connected: the origin's address may be blocked
+			// (packets dropped, no failure for a long while). The fronts,
+			// which reach another address, start now, past the cap.
+			if everConnected {
+				continue
+			}
+			for i, s := range specs {
+				if s.gated && s.r.kind == kindFront {
+					released[i] = true
+				}
+			}
+			for i := eligible(); i >= 0 && specs[i].r.kind == kindFront; i = eligible() {
+				launch()
+			}
 		case <-giveUp.C:
 			if everConnected {
 				continue
@@ -523,6 +541,10 @@ func originGone(a Attempt) bool {
 // before another starts beside it: long enough for a big feed on a slow
 // link, short enough that a throttled route does not hold up the news.
 const answeringGrace = 5 * time.Second
+
+// frontPatience is how long a request waits for any attempt to connect
+// before its fronts start.
+const frontPatience = 1500 * time.Millisecond
 
 // errGaveUp cancels the attempts of a request when none connected within
 // Options.GiveUp.

@@ -183,6 +183,10 @@ type Config struct {
 	// Tactics adds the routes split and tlsfrag (direct connections whose
 	// TLS hello a server-name filter misses), tried once direct fails.
 	Tactics bool
+	// Fronts are domain fronts the reader configured, each a route
+	// (front:FRONT) for its host, tried once direct fails; not in strict
+	// mode.
+	Fronts []Front
 	// TrustedNets are private ranges whose addresses are real answers for
 	// names, not a censor's (a company network, a test lab).
 	TrustedNets []netip.Prefix

@@ -58,6 +58,8 @@ func (a Attempt) Plain() string {
 		return "the secure connection did not complete within " + secs()
 	case VerdictTLSCertInvalid:
 		return "the site's certificate is not valid for it: someone may be intercepting the connection"
+	case VerdictFrontCertInvalid:
+		return "the front's certificate is not valid for the front's name: check the front, or someone is intercepting"
 	case VerdictHTTPTimeout:
 		if a.Timings.FirstByte > 0 {
 			return "the server stopped sending after " + secs()

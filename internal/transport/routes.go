@@ -41,10 +41,14 @@ type route struct {
 	env     bool   // from the environment: not used for NO_PROXY hosts
 	noProxy string // the NO_PROXY list, for env routes
 	tor     bool
+	front   string // for a front's route: the one host it carries
 }
 
 // usableFor says whether the route may carry a request to host.
 func (r *route) usableFor(host string) bool {
+	if r.front != "" {
+		return strings.EqualFold(host, r.front)
+	}
 	return !r.env || !noProxyMatch(r.noProxy, host)
 }
 
@@ -142,6 +146,13 @@ func (c *Client) buildRoutes() []*route {
 		}
 		if cfg.Tactics {
 			routes = append(routes, c.tacticRoutes()...)
+		}
+		seen := map[string]bool{}
+		for _, f := range cfg.Fronts {
+			if !seen[f.Host+" "+f.Route()] {
+				seen[f.Host+" "+f.Route()] = true
+				routes = append(routes, c.frontRoute(f))
+			}
 		}
 	}
 	if cfg.Mode == ModeDirect {

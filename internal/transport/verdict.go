@@ -51,6 +51,14 @@ const (
 // classify turns the error of a failed attempt into a verdict, from the
 // error chain's types rather than from message strings.
 func classify(err error, ph phase) Verdict {
+	var fe *frontTLSError
+	if errors.As(err, &fe) {
+		// A front's handshake runs in the dial, out of the trace's sight.
+		if v := classify(fe.err, phaseTLS); v != VerdictTLSCertInvalid {
+			return v
+		}
+		return VerdictFrontCertInvalid
+	}
 	var unreachable *ProxyUnreachableError
 	var auth *ProxyAuthError
 	var refused *ProxyRefusedError

@@ -146,7 +146,7 @@ func (l *lab) topology() {
 	l.in(l.censor, "ip", "link", "set", "x0", "up")
 	l.in(l.censor, "ip", "link", "set", "x1", "up")
 	l.in(l.censor, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-	for _, ip := range []string{worldIP, newsIP, mirrorIP, dohIP, telegramIP} {
+	for _, ip := range []string{worldIP, newsIP, mirrorIP, dohIP, telegramIP, cdnIP} {
 		l.in(l.world, "ip", "addr", "add", ip+"/24", "dev", "w0")
 	}
 	l.in(l.world, "ip", "link", "set", "w0", "up")
@@ -227,7 +227,7 @@ func (l *lab) waitPort(ns, host, port string) {
 }
 
 func (l *lab) services() {
-	if err := labCA(l.dir, append([]string{newsHost, mirrorHost, dohHost, tgHost}, telegramNames...), []string{newsIP, mirrorIP, dohIP, telegramIP}); err != nil {
+	if err := labCA(l.dir, append([]string{newsHost, mirrorHost, dohHost, tgHost, cdnHost}, telegramNames...), []string{newsIP, mirrorIP, dohIP, telegramIP, cdnIP}); err != nil {
 		l.t.Fatal(err)
 	}
 	self, err := os.Executable()
@@ -248,7 +248,7 @@ func (l *lab) services() {
 		l.start(ns, nil, "", args...)
 		l.waitPort(ns, listen, "53")
 	}
-	worldNames := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP}
+	worldNames := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP, cdnHost: cdnIP}
 	for _, n := range telegramNames {
 		worldNames[n] = telegramIP // inside the lab only: its own resolver
 	}

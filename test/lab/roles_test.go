@@ -32,6 +32,7 @@ const (
 	mirrorIP   = "10.66.2.11"
 	dohIP      = "10.66.2.12"
 	telegramIP = "10.66.2.13"  // a Telegram-like host serving channel previews
+	cdnIP      = "10.66.2.14"  // a CDN-like host serving the news site by its Host header
 	blockedIP  = "10.10.34.34" // what the censor's DNS answers
 	socksPort  = "1080"
 	socksAuth  = "1081"
@@ -40,6 +41,7 @@ const (
 	newsHost   = "news.lab"
 	mirrorHost = "mirror.lab"
 	dohHost    = "doh.lab"
+	cdnHost    = "cdn.lab"
 	tgHost     = "t.lab"
 	tgChannel  = "labnews"
 )
@@ -132,7 +134,16 @@ func world() {
 	site.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><html><head><title>news</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>news</body></html>`)
 	})
-	answers := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP}
+	// The CDN serves the sites it carries by their Host header, whatever
+	// name the TLS hello gave (its certificate is good for cdn.lab).
+	cdn := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Host; h != newsHost && h != mirrorHost {
+			http.Error(w, "no such site on this CDN", http.StatusNotFound)
+			return
+		}
+		site.ServeHTTP(w, r)
+	})
+	answers := map[string]string{newsHost: newsIP, mirrorHost: mirrorIP, dohHost: dohIP, tgHost: telegramIP, cdnHost: cdnIP}
 	for _, n := range telegramNames {
 		answers[n] = telegramIP
 	}
@@ -146,6 +157,7 @@ func world() {
 		{newsIP + ":80", site, false}, {newsIP + ":443", site, true},
 		{mirrorIP + ":80", site, false}, {mirrorIP + ":443", site, true},
 		{telegramIP + ":443", site, true},
+		{cdnIP + ":443", cdn, true},
 		{dohIP + ":443", doh, true},
 	} {
 		srv := &http.Server{Addr: s.addr, Handler: s.h, ErrorLog: log.New(io.Discard, "", 0),

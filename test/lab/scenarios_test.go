@@ -214,6 +214,26 @@ func TestLab(t *testing.T) {
 	scenario("sni-dpi", dpi(dpiPort), nil, noProxy(newsFeed),
 		gotThrough([]string{"tlsfrag"}, "direct:tls-reset", "split:tls-reset"))
 
+	// The DPI also refuses a first record without the whole hello: only a
+	// front (or ECH, or a proxy) passes. The reader knows a front: the
+	// lab's CDN, which carries the news site.
+	withFront := func(data string) {
+		noProxy(newsFeed)(data)
+		l.must(data, "transport", "set", "--front", newsHost+"="+cdnHost+"@"+cdnIP)
+	}
+	scenario("sni-dpi-strict", dpi(dpiStrictPort), nil, withFront,
+		gotThrough([]string{"front:" + cdnHost}, "direct:tls-reset", "split:tls-reset"))
+
+	// The origin's addresses drop every packet and its name is reset; the
+	// CDN is reachable. The front starts once nothing has connected for a
+	// moment.
+	scenario("ip-block", `
+	chain kb_forward { type filter hook forward priority 0;
+		ip saddr `+clientIP+` ip daddr { `+newsIP+`, `+mirrorIP+` } drop
+	}`, [][]string{{"iptables", "-I", "FORWARD", "-s", clientIP, "-p", "tcp", "--dport", "443",
+		"-m", "string", "--string", newsHost, "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"}}, withFront,
+		gotThrough([]string{"front:" + cdnHost}))
+
 	// t.me reset by its name, packet by packet; Telegram's other names are
 	// not: a channel on t.me arrives through telegram.me or telegram.dog,
 	// with no proxy.
