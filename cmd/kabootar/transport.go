@@ -35,6 +35,7 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	fs.Var(&proxies, "proxy", "a proxy, socks5://[user:pass@]host:port or http://host:port; off to remove all")
 	fs.Var(&dohs, "doh", "a DNS-over-HTTPS resolver URL[@IP]; off for none; default for the built-in ones")
 	fs.Var(&trusted, "trust", "a private range whose addresses are real DNS answers (a company network); off to clear")
+	ech := fs.String("ech", "", "on or off: Encrypted Client Hello, with the key a site publishes in its DNS (read over DNS-over-HTTPS), tried when direct fails")
 	tactics := fs.String("tactics", "", "on or off: split and tlsfrag, direct connections a server-name filter misses, tried when direct fails")
 	fs.Var(&fronts, "front", "domain fronting for a site, HOST=FRONT[@ADDRESS]: connect to ADDRESS (or FRONT's), show the censor FRONT, ask for HOST; may be given many times; off to remove all")
 	torMode := fs.String("tor", "", "Kabootar's own Tor: auto (when everything else failed), always, or off")
@@ -47,8 +48,8 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 	if err := needArgs("transport set", rest, 0, "only options"); err != nil {
 		return err
 	}
-	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 && *tactics == "" && len(fronts) == 0 {
-		return usagef("transport set needs --mode, --proxy, --doh, --tactics, --front, --trust, --tor or --bridge")
+	if *mode == "" && len(proxies) == 0 && len(dohs) == 0 && len(trusted) == 0 && *torMode == "" && len(bridges) == 0 && *tactics == "" && len(fronts) == 0 && *ech == "" {
+		return usagef("transport set needs --mode, --proxy, --doh, --tactics, --ech, --front, --trust, --tor or --bridge")
 	}
 	a, err := c.open(ctx)
 	if err != nil {
@@ -94,12 +95,17 @@ func (c *cli) transportSet(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	if *tactics != "" {
-		on, err := app.ParseOnOff(*tactics)
-		if err != nil {
-			return usagef("--tactics: %w", err)
+	for name, v := range map[string]struct {
+		val *string
+		off *bool
+	}{"tactics": {tactics, &n.TacticsOff}, "ech": {ech, &n.ECHOff}} {
+		if *v.val != "" {
+			on, err := app.ParseOnOff(*v.val)
+			if err != nil {
+				return usagef("--%s: %w", name, err)
+			}
+			*v.off = !on
 		}
-		n.TacticsOff = !on
 	}
 	if len(fronts) > 0 {
 		n.Fronts = nil
@@ -174,6 +180,7 @@ type transportJSON struct {
 	Trusted    []string `json:"trusted"`
 	Routes     []string `json:"routes"`
 	Tactics    bool     `json:"tactics"`
+	ECH        bool     `json:"ech"`
 	Fronts     []string `json:"fronts"`
 	Tor        string   `json:"tor"`
 	TorBridges []string `json:"tor_bridges"`
@@ -201,7 +208,7 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	defer client.Close()
 	n, _ := app.LoadNetwork(ctx, a.Store())
 	out := transportJSON{Mode: string(cfg.Mode), Proxies: []string{}, DoH: []string{}, EnvProxies: []string{},
-		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tactics: cfg.Tactics, Fronts: []string{}, Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
+		NoProxy: cfg.NoProxy, Trusted: []string{}, Routes: nonNil(client.Routes(ctx)), Tactics: cfg.Tactics, ECH: cfg.ECH, Fronts: []string{}, Tor: n.Tor, TorBridges: nonNil(n.TorBridges)}
 	for _, p := range cfg.Proxies {
 		out.Proxies = append(out.Proxies, p.String())
 	}
@@ -247,14 +254,22 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 		doh += " (not used in strict mode)"
 	}
 	fmt.Fprintf(c.stdout, "DoH:     %s\n", doh)
-	tacticsText := "on (split, tlsfrag: tried when a direct connection is cut)"
-	switch {
-	case cfg.Mode == transport.ModeProxy:
-		tacticsText = "not used in strict mode"
-	case !out.Tactics:
-		tacticsText = "off"
+	// onText says how a tactic stands: on (what it does), off, or unused.
+	onText := func(on bool, what string) string {
+		switch {
+		case cfg.Mode == transport.ModeProxy:
+			return "not used in strict mode"
+		case !on:
+			return "off"
+		}
+		return "on (" + what + ": tried when a direct connection is cut)"
 	}
-	fmt.Fprintf(c.stdout, "tactics: %s\n", tacticsText)
+	fmt.Fprintf(c.stdout, "tactics: %s\n", onText(out.Tactics, "split, tlsfrag"))
+	echText := onText(out.ECH, "Encrypted Client Hello, for the sites that publish a key")
+	if out.ECH && len(cfg.DoH) == 0 && cfg.Mode != transport.ModeProxy {
+		echText = "on, but unused: it needs DNS-over-HTTPS (--doh default)"
+	}
+	fmt.Fprintf(c.stdout, "ECH:     %s\n", echText)
 	if len(out.Fronts) > 0 {
 		fronts := strings.Join(out.Fronts, ", ")
 		if cfg.Mode == transport.ModeProxy {

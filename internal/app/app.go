@@ -156,6 +156,7 @@ func (a *App) config(n Network) transport.Config {
 		TrustedNets: n.Trusted,
 		Tor:         a.torSocks(),
 		Tactics:     !n.TacticsOff,
+		ECH:         !n.ECHOff,
 		Fronts:      n.Fronts,
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/kabootar/kabootar/internal/transport"
@@ -29,18 +30,23 @@ func TestTacticsSetting(t *testing.T) {
 	a := openTest(t)
 	ctx := context.Background()
 	conn, err := a.Connection(ctx)
-	if err != nil || !conn.Tactics {
-		t.Fatalf("by default: tactics %v, %v", conn.Tactics, err)
+	if err != nil || !conn.Tactics || !conn.ECH {
+		t.Fatalf("by default: tactics %v, ECH %v, %v", conn.Tactics, conn.ECH, err)
 	}
-	if cfg, _ := a.Config(ctx); !cfg.Tactics {
-		t.Error("the default configuration has no tactics")
+	if cfg, _ := a.Config(ctx); !cfg.Tactics || !cfg.ECH {
+		t.Error("the default configuration has no tactics or no ECH")
 	}
-	conn.Tactics = false
+	conn.Tactics, conn.ECH = false, false
+	conn.Fronts = []string{"news.example=cdn.example@192.0.2.7"}
 	if err := a.SetConnection(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, _ := a.Config(ctx); cfg.Tactics {
-		t.Error("tactics still on after the switch")
+	if cfg, _ := a.Config(ctx); cfg.Tactics || cfg.ECH || len(cfg.Fronts) != 1 || cfg.Fronts[0].Front != "cdn.example" {
+		t.Errorf("after the switches: tactics %v, ECH %v, fronts %v", cfg.Tactics, cfg.ECH, cfg.Fronts)
+	}
+	conn.Fronts = []string{"news.example"}
+	if err := a.SetConnection(ctx, conn); !errors.Is(err, transport.ErrBadFront) {
+		t.Errorf("a bad front: %v", err)
 	}
 	if err := a.store.SetSetting(ctx, keyTactics, "maybe"); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,8 @@ type Connection struct {
 	DoH     bool
 	// Tactics are split and tlsfrag, tried when direct fails.
 	Tactics bool
+	// ECH is Encrypted Client Hello, tried when direct fails.
+	ECH bool
 	// Fronts are domain fronts, HOST=FRONT[@ADDR].
 	Fronts []string
 	// Resolvers are DNS-over-HTTPS resolvers (URL[@IP]); none means the
@@ -43,7 +45,7 @@ func (a *App) Connection(ctx context.Context) (Connection, error) {
 		return Connection{}, err
 	}
 	_, torErr := a.findTor()
-	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Tactics: !n.TacticsOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
+	c := Connection{Mode: string(n.Mode), DoH: !n.DoHOff, Tactics: !n.TacticsOff, ECH: !n.ECHOff, Bridges: n.Bridges, Tor: n.Tor, TorBridges: n.TorBridges, TorInstalled: torErr == nil}
 	for _, p := range n.Proxies {
 		c.Proxies = append(c.Proxies, p.String()) // passwords as ***
 	}
@@ -80,7 +82,7 @@ func (a *App) SetConnection(ctx context.Context, c Connection) error {
 		}
 		n.Proxies = append(n.Proxies, p)
 	}
-	n.TacticsOff = !c.Tactics
+	n.TacticsOff, n.ECHOff = !c.Tactics, !c.ECH
 	n.Fronts = nil
 	for _, line := range c.Fronts {
 		f, err := transport.ParseFront(line)

@@ -28,6 +28,7 @@ const (
 	keyTrusted    = "transport.trusted" // JSON list of CIDR ranges
 	keyTactics    = "transport.tactics" // on | off: split and tlsfrag
 	keyFronts     = "transport.fronts"  // JSON list of HOST=FRONT[@ADDR]
+	keyECH        = "transport.ech"     // on | off: Encrypted Client Hello
 	keyBridges    = "bridges"           // JSON list of base URLs
 	keyTemplates  = "bridge.templates"  // JSON object: kind -> URL template, the reader's own
 	keyTor        = "tor.mode"          // auto | always | off
@@ -75,6 +76,8 @@ type Network struct {
 	DoHOff  bool
 	// TacticsOff turns off the tactics (split, tlsfrag): on by default.
 	TacticsOff bool
+	// ECHOff turns off Encrypted Client Hello: on by default.
+	ECHOff bool
 	// Fronts are the reader's domain fronts.
 	Fronts  []transport.Front
 	Trusted []netip.Prefix
@@ -253,13 +256,15 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 			n.DoH = append(n.DoH, d)
 		}
 	}
-	if v, ok, err := st.Setting(ctx, keyTactics); err != nil {
-		return n, err
-	} else if ok {
-		if on, err := ParseOnOff(v); err != nil {
-			bad(keyTactics, err)
-		} else {
-			n.TacticsOff = !on
+	for key, off := range map[string]*bool{keyTactics: &n.TacticsOff, keyECH: &n.ECHOff} {
+		if v, ok, err := st.Setting(ctx, key); err != nil {
+			return n, err
+		} else if ok {
+			if on, err := ParseOnOff(v); err != nil {
+				bad(key, err)
+			} else {
+				*off = !on
+			}
 		}
 	}
 	raw = nil
@@ -340,6 +345,7 @@ func (n Network) Save(ctx context.Context, st settingStore) error {
 		keyProxies:    mustJSON(proxies),
 		keyDoH:        doh,
 		keyTactics:    onOff(!n.TacticsOff),
+		keyECH:        onOff(!n.ECHOff),
 		keyFronts:     mustJSON(stringsOf(n.Fronts)),
 		keyTrusted:    mustJSON(trusted),
 		keyBridges:    mustJSON(nonNil(n.Bridges)),

@@ -258,8 +258,11 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 			if r.kind == kindDoH && !isPublicName(uh) {
 				continue // no name to resolve: the same as direct
 			}
-			if (r.kind == kindTactic || r.kind == kindFront) && !strings.HasPrefix(u, "https://") {
+			if (r.kind == kindTactic || r.kind == kindFront || r.kind == kindECH) && !strings.HasPrefix(u, "https://") {
 				continue // no TLS hello to shape
+			}
+			if r.kind == kindECH && !isPublicName(uh) {
+				continue // no HTTPS record to read
 			}
 			s := spec{r: r, url: u}
 			switch {
@@ -267,7 +270,7 @@ func (c *Client) plan(ctx context.Context, host string, req *Request) (specs []s
 				first = append(first, s)
 			case c.book.failedRecently(ctx, host, r.name, u):
 				stale = append(stale, s)
-			case r.kind == kindTactic || r.kind == kindFront:
+			case r.kind == kindTactic || r.kind == kindFront || r.kind == kindECH:
 				s.gated = !directFailed
 				tactics = append(tactics, s)
 			default:
@@ -445,7 +448,7 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			if k := specs[res.spec].r.kind; k == kindDirect || k == kindDoH {
 				for i, s := range specs {
 					if s.gated && s.url == res.a.URL && (s.r.kind == kindTactic && tacticVerdict(res.a.Verdict) ||
-						s.r.kind == kindFront && frontVerdict(res.a.Verdict)) {
+						(s.r.kind == kindFront || s.r.kind == kindECH) && frontVerdict(res.a.Verdict)) {
 						released[i] = true
 					}
 				}
@@ -463,17 +466,18 @@ func (c *Client) race(ctx context.Context, host string, req *Request, specs []sp
 			everConnected = true
 		case <-patience.C:
 			// Nothing has connected: the origin's address may be blocked
-			// (packets dropped, no failure for a long while). The fronts,
-			// which reach another address, start now, past the cap.
+			// (packets dropped, no failure for a long while). The fronts
+			// and ECH, which may reach another address, start now, past
+			// the cap.
 			if everConnected {
 				continue
 			}
 			for i, s := range specs {
-				if s.gated && s.r.kind == kindFront {
+				if s.gated && (s.r.kind == kindFront || s.r.kind == kindECH) {
 					released[i] = true
 				}
 			}
-			for i := eligible(); i >= 0 && specs[i].r.kind == kindFront; i = eligible() {
+			for i := eligible(); i >= 0 && (specs[i].r.kind == kindFront || specs[i].r.kind == kindECH); i = eligible() {
 				launch()
 			}
 		case <-giveUp.C:

@@ -183,6 +183,10 @@ type Config struct {
 	// Tactics adds the routes split and tlsfrag (direct connections whose
 	// TLS hello a server-name filter misses), tried once direct fails.
 	Tactics bool
+	// ECH adds the route ech (Encrypted Client Hello, with the key a site
+	// publishes in its DNS HTTPS record, read over DoH: so only with DoH),
+	// tried once direct fails.
+	ECH bool
 	// Fronts are domain fronts the reader configured, each a route
 	// (front:FRONT) for its host, tried once direct fails; not in strict
 	// mode.

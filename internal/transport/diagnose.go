@@ -23,8 +23,11 @@ func (c *Client) Diagnose(ctx context.Context, rawURL string) []Diagnosis {
 	routes := c.activeRoutes(ctx)
 	if !strings.HasPrefix(rawURL, "https://") {
 		// The tactics shape a TLS hello; plain http has none.
-		routes = slices.DeleteFunc(routes, func(r *route) bool { return r.kind == kindTactic })
+		routes = slices.DeleteFunc(routes, func(r *route) bool { return r.kind == kindTactic || r.kind == kindFront || r.kind == kindECH })
 	}
+	// A front carries its own site only.
+	host := hostOf(rawURL)
+	routes = slices.DeleteFunc(routes, func(r *route) bool { return r.front != "" && !r.usableFor(host) })
 	out := make([]Diagnosis, len(routes))
 	var wg sync.WaitGroup
 	for i, r := range routes {

@@ -102,6 +102,7 @@ type dohResolver struct {
 	client  *http.Client // reaches the resolvers directly, by fixed IP where given
 	mu      sync.Mutex
 	cache   map[string]dohEntry
+	ech     map[string]echEntry
 	now     func() time.Time
 }
 
@@ -119,6 +120,7 @@ func newDoHResolver(servers []DoHServer, tr *http.Transport, timeout time.Durati
 		servers: servers,
 		client:  &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		cache:   map[string]dohEntry{},
+		ech:     map[string]echEntry{},
 		now:     time.Now,
 	}
 }
@@ -208,50 +210,9 @@ func (r *dohResolver) query(ctx context.Context, s DoHServer, host string) ([]ne
 }
 
 func (r *dohResolver) ask(ctx context.Context, s DoHServer, host string, t dnsmessage.Type) ([]netip.Addr, time.Duration, error) {
-	name, err := dnsmessage.NewName(strings.TrimSuffix(host, ".") + ".")
-	if err != nil {
-		return nil, 0, &net.DNSError{Err: "invalid name", Name: host, IsNotFound: true}
-	}
-	q := dnsmessage.Message{
-		// RFC 8484 asks for ID 0, for caching.
-		Header:    dnsmessage.Header{RecursionDesired: true},
-		Questions: []dnsmessage.Question{{Name: name, Type: t, Class: dnsmessage.ClassINET}},
-	}
-	packed, err := q.Pack()
+	m, err := r.exchange(ctx, s, host, t)
 	if err != nil {
 		return nil, 0, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(packed))
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/dns-message")
-	req.Header.Set("Accept", "application/dns-message")
-	if s.IP != "" {
-		req = req.WithContext(withFixedAddr(req.Context(), s.IP))
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, 0, &StatusError{Code: resp.StatusCode, Status: resp.Status}
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDoHAnswer))
-	if err != nil {
-		return nil, 0, err
-	}
-	var m dnsmessage.Message
-	if err := m.Unpack(body); err != nil {
-		return nil, 0, fmt.Errorf("the resolver's answer is not a DNS message: %w", err)
-	}
-	switch m.Header.RCode {
-	case dnsmessage.RCodeSuccess:
-	case dnsmessage.RCodeNameError:
-		return nil, 0, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	default:
-		return nil, 0, &net.DNSError{Err: "resolver answered " + m.Header.RCode.String(), Name: host}
 	}
 	var addrs []netip.Addr
 	ttl := 5 * time.Minute
@@ -270,6 +231,57 @@ func (r *dohResolver) ask(ctx context.Context, s DoHServer, host string, t dnsme
 		return nil, 0, &net.DNSError{Err: "no " + t.String() + " records", Name: host, IsNotFound: true}
 	}
 	return addrs, ttl, nil
+}
+
+// exchange asks one resolver one question; an answer that is not a
+// success is an error (NXDOMAIN a not-found one).
+func (r *dohResolver) exchange(ctx context.Context, s DoHServer, host string, t dnsmessage.Type) (*dnsmessage.Message, error) {
+	name, err := dnsmessage.NewName(strings.TrimSuffix(host, ".") + ".")
+	if err != nil {
+		return nil, &net.DNSError{Err: "invalid name", Name: host, IsNotFound: true}
+	}
+	q := dnsmessage.Message{
+		// RFC 8484 asks for ID 0, for caching.
+		Header:    dnsmessage.Header{RecursionDesired: true},
+		Questions: []dnsmessage.Question{{Name: name, Type: t, Class: dnsmessage.ClassINET}},
+	}
+	packed, err := q.Pack()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(packed))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/dns-message")
+	req.Header.Set("Accept", "application/dns-message")
+	if s.IP != "" {
+		req = req.WithContext(withFixedAddr(req.Context(), s.IP))
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &StatusError{Code: resp.StatusCode, Status: resp.Status}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDoHAnswer))
+	if err != nil {
+		return nil, err
+	}
+	var m dnsmessage.Message
+	if err := m.Unpack(body); err != nil {
+		return nil, fmt.Errorf("the resolver's answer is not a DNS message: %w", err)
+	}
+	switch m.Header.RCode {
+	case dnsmessage.RCodeSuccess:
+	case dnsmessage.RCodeNameError:
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	default:
+		return nil, &net.DNSError{Err: "resolver answered " + m.Header.RCode.String(), Name: host}
+	}
+	return &m, nil
 }
 
 type fixedAddrKey struct{}

@@ -102,24 +102,42 @@ func (c *Client) frontRoute(f Front) *route {
 		if err != nil {
 			return nil, err
 		}
-		conf := &tls.Config{}
-		if c.opts.TLSConfig != nil {
-			conf = c.opts.TLSConfig.Clone()
-		}
-		conf.ServerName = f.Front // the certificate is checked as the front's
-		conf.NextProtos = []string{"http/1.1"}
 		signal(ctx, func(s signals) chan<- struct{} { return s.connected })
-		tc := tls.Client(conn, conf)
-		hctx, cancel := context.WithTimeout(ctx, c.opts.TLSTimeout)
-		defer cancel()
-		if err := tc.HandshakeContext(hctx); err != nil {
-			conn.Close()
+		conf := c.tlsClientConfig(f.Front) // the certificate is checked as the front's
+		tc, err := c.handshake(ctx, conn, conf)
+		if err != nil {
 			return nil, &frontTLSError{err}
 		}
 		return tc, nil
 	}
 	r := &route{name: f.Route(), kind: kindFront, client: c.newHTTPClient(tr), front: f.Host}
 	return r
+}
+
+// tlsClientConfig is the client's TLS configuration for serverName, over
+// HTTP/1.1 (the routes that make their own handshake hand net/http a
+// finished connection).
+func (c *Client) tlsClientConfig(serverName string) *tls.Config {
+	conf := &tls.Config{}
+	if c.opts.TLSConfig != nil {
+		conf = c.opts.TLSConfig.Clone()
+	}
+	conf.ServerName = serverName
+	conf.NextProtos = []string{"http/1.1"}
+	return conf
+}
+
+// handshake makes a TLS client handshake on conn within TLSTimeout; on
+// failure conn is closed.
+func (c *Client) handshake(ctx context.Context, conn net.Conn, conf *tls.Config) (*tls.Conn, error) {
+	tc := tls.Client(conn, conf)
+	hctx, cancel := context.WithTimeout(ctx, c.opts.TLSTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // frontTLSError is a failed handshake with a front: its phase is TLS even

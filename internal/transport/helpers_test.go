@@ -40,10 +40,15 @@ type lab struct {
 	censor func(net.Conn) net.Conn
 }
 
-func newLab(t *testing.T, h http.Handler) *lab {
+func newLab(t *testing.T, h http.Handler) *lab { return newLabTLS(t, h, nil) }
+
+// newLabTLS is newLab with the origin's own TLS configuration (its
+// certificate is still httptest's).
+func newLabTLS(t *testing.T, h http.Handler, conf *tls.Config) *lab {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what some tests want
+	srv.TLS = conf
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	roots := x509.NewCertPool()
@@ -131,7 +136,12 @@ func (l *lab) options(cfg Config) Options {
 // name it does not know is NXDOMAIN. It serves on the origin's certificate,
 // so the lab's roots trust it under the name example.com.
 func (l *lab) dohServer(answers map[string]string) DoHServer {
-	srv := httptest.NewTLSServer(transporttest.DoH(answers))
+	return l.dohServerRecords(answers, nil)
+}
+
+// dohServerRecords is dohServer with HTTPS records too.
+func (l *lab) dohServerRecords(answers map[string]string, https map[string]transporttest.HTTPS) DoHServer {
+	srv := httptest.NewTLSServer(transporttest.DoHRecords(answers, https))
 	// Every httptest server has the same certificate: trusted for example.com.
 	l.t.Cleanup(srv.Close)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())

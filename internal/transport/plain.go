@@ -58,6 +58,12 @@ func (a Attempt) Plain() string {
 		return "the secure connection did not complete within " + secs()
 	case VerdictTLSCertInvalid:
 		return "the site's certificate is not valid for it: someone may be intercepting the connection"
+	case VerdictECHUnavailable:
+		return "the site publishes no key for Encrypted Client Hello"
+	case VerdictECHInvalid:
+		return "the site's published key for Encrypted Client Hello cannot be used"
+	case VerdictECHRejected:
+		return "the server refused the encrypted hello"
 	case VerdictFrontCertInvalid:
 		return "the front's certificate is not valid for the front's name: check the front, or someone is intercepting"
 	case VerdictHTTPTimeout:

@@ -147,6 +147,9 @@ func (c *Client) buildRoutes() []*route {
 		if cfg.Tactics {
 			routes = append(routes, c.tacticRoutes()...)
 		}
+		if cfg.ECH && c.doh != nil {
+			routes = append(routes, c.echRoute())
+		}
 		seen := map[string]bool{}
 		for _, f := range cfg.Fronts {
 			if !seen[f.Host+" "+f.Route()] {

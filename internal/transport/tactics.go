@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 
 	sdk "github.com/Jigsaw-Code/outline-sdk/transport"
@@ -27,9 +28,10 @@ const (
 
 const kindTactic = "tactic"
 
-// IsTactic says whether a route's name is one of Kabootar's tactics.
+// IsTactic says whether a route's name is one of Kabootar's tactics:
+// split, tlsfrag, ech or a front.
 func IsTactic(name string) bool {
-	return name == RouteSplit || name == RouteTLSFrag
+	return name == RouteSplit || name == RouteTLSFrag || name == RouteECH || strings.HasPrefix(name, RoutePrefixFront)
 }
 
 // tacticVerdicts are the failures of a plain direct attempt that a tactic

@@ -51,6 +51,10 @@ const (
 // classify turns the error of a failed attempt into a verdict, from the
 // error chain's types rather than from message strings.
 func classify(err error, ph phase) Verdict {
+	var ee *echError
+	if errors.As(err, &ee) {
+		return classifyECH(ee)
+	}
 	var fe *frontTLSError
 	if errors.As(err, &fe) {
 		// A front's handshake runs in the dial, out of the trace's sight.

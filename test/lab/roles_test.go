@@ -12,6 +12,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -147,21 +148,33 @@ func world() {
 	for _, n := range telegramNames {
 		answers[n] = telegramIP
 	}
-	doh := transporttest.DoH(answers)
+	// The CDN's Encrypted Client Hello key, published as the news site's
+	// HTTPS record (with the CDN's address as its hint) by the lab's DoH.
+	echKey, echList, err := transporttest.ECHKey(cdnHost, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	doh := transporttest.DoHRecords(answers, map[string]transporttest.HTTPS{
+		newsHost: {ECH: echList, Hints: []netip.Addr{netip.MustParseAddr(cdnIP)}},
+	})
 	errs := make(chan error)
 	for _, s := range []struct {
 		addr string
 		h    http.Handler
 		tls  bool
+		ech  bool
 	}{
-		{newsIP + ":80", site, false}, {newsIP + ":443", site, true},
-		{mirrorIP + ":80", site, false}, {mirrorIP + ":443", site, true},
-		{telegramIP + ":443", site, true},
-		{cdnIP + ":443", cdn, true},
-		{dohIP + ":443", doh, true},
+		{newsIP + ":80", site, false, false}, {newsIP + ":443", site, true, false},
+		{mirrorIP + ":80", site, false, false}, {mirrorIP + ":443", site, true, false},
+		{telegramIP + ":443", site, true, false},
+		{cdnIP + ":443", cdn, true, true},
+		{dohIP + ":443", doh, true, false},
 	} {
 		srv := &http.Server{Addr: s.addr, Handler: s.h, ErrorLog: log.New(io.Discard, "", 0),
 			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+		if s.ech {
+			srv.TLSConfig.EncryptedClientHelloKeys = []tls.EncryptedClientHelloKey{echKey}
+		}
 		go func() {
 			if s.tls {
 				errs <- srv.ListenAndServeTLS("", "")

@@ -214,25 +214,29 @@ func TestLab(t *testing.T) {
 	scenario("sni-dpi", dpi(dpiPort), nil, noProxy(newsFeed),
 		gotThrough([]string{"tlsfrag"}, "direct:tls-reset", "split:tls-reset"))
 
-	// The DPI also refuses a first record without the whole hello: only a
-	// front (or ECH, or a proxy) passes. The reader knows a front: the
-	// lab's CDN, which carries the news site.
+	// The DPI also refuses a first record without the whole hello: only
+	// ECH, a front or a proxy passes. The lab's CDN carries the news site,
+	// publishes its ECH key as the site's HTTPS record, and is the front.
+	scenario("sni-dpi-strict", dpi(dpiStrictPort), nil, noProxy(newsFeed),
+		gotThrough([]string{"ech"}, "direct:tls-reset", "split:tls-reset"))
 	withFront := func(data string) {
 		noProxy(newsFeed)(data)
-		l.must(data, "transport", "set", "--front", newsHost+"="+cdnHost+"@"+cdnIP)
+		l.must(data, "transport", "set", "--ech", "off", "--front", newsHost+"="+cdnHost+"@"+cdnIP)
 	}
-	scenario("sni-dpi-strict", dpi(dpiStrictPort), nil, withFront,
+	scenario("sni-dpi-strict-front", dpi(dpiStrictPort), nil, withFront,
 		gotThrough([]string{"front:" + cdnHost}, "direct:tls-reset", "split:tls-reset"))
 
 	// The origin's addresses drop every packet and its name is reset; the
-	// CDN is reachable. The front starts once nothing has connected for a
-	// moment.
-	scenario("ip-block", `
+	// CDN is reachable. ECH (by the record's address hint) and the front
+	// start once nothing has connected for a moment.
+	ipBlock := `
 	chain kb_forward { type filter hook forward priority 0;
-		ip saddr `+clientIP+` ip daddr { `+newsIP+`, `+mirrorIP+` } drop
-	}`, [][]string{{"iptables", "-I", "FORWARD", "-s", clientIP, "-p", "tcp", "--dport", "443",
-		"-m", "string", "--string", newsHost, "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"}}, withFront,
-		gotThrough([]string{"front:" + cdnHost}))
+		ip saddr ` + clientIP + ` ip daddr { ` + newsIP + `, ` + mirrorIP + ` } drop
+	}`
+	sniString := [][]string{{"iptables", "-I", "FORWARD", "-s", clientIP, "-p", "tcp", "--dport", "443",
+		"-m", "string", "--string", newsHost, "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"}}
+	scenario("ip-block", ipBlock, sniString, noProxy(newsFeed), gotThrough([]string{"ech"}))
+	scenario("ip-block-front", ipBlock, sniString, withFront, gotThrough([]string{"front:" + cdnHost}))
 
 	// t.me reset by its name, packet by packet; Telegram's other names are
 	// not: a channel on t.me arrives through telegram.me or telegram.dog,
