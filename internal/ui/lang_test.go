@@ -68,3 +68,32 @@ func TestEveryStringTranslated(t *testing.T) {
 		}
 	}
 }
+
+// The keys the window builds (a route's words, a verdict's) are in both
+// files too: a connection test lists every route, tactics included, in
+// the reader's language.
+func TestBuiltKeysTranslated(t *testing.T) {
+	keys := []string{"verdict.other"}
+	for _, r := range []string{"direct", "doh", "split", "tlsfrag", "ech", "front", "tor", "proxy"} {
+		keys = append(keys, "route."+r)
+	}
+	for _, v := range []string{"dns-bogon", "http-blockpage", "tcp-reset", "tls-reset", "tls-timeout", "tcp-timeout",
+		"proxy-unreachable", "ech-unavailable", "ech-config-invalid", "ech-rejected", "front-cert-invalid"} {
+		keys = append(keys, "verdict."+v)
+	}
+	for _, name := range []string{"en.json", "fa.json"} {
+		b, err := assets.Lang.ReadFile("lang/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if m[k] == "" {
+				t.Errorf("%s lacks %q", name, k)
+			}
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kabootar/kabootar/internal/app"
+	"github.com/kabootar/kabootar/internal/feeds"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // Storage is where the cache lives and how much it keeps.
@@ -115,8 +117,11 @@ type settingsForm struct {
 	mode    *widget.RadioGroup
 	proxies *dialogEntry
 	doh     *widget.Check
-	results *widget.Label
-	checks  *fyne.Container // a row per route: the route, and how it fared
+	// The ways through without a proxy: the tactics, ECH, the fronts.
+	tactics, ech *widget.Check
+	fronts       *dialogEntry
+	results      *widget.Label
+	checks       *fyne.Container // a row per route: the route, and how it fared
 	// Kabootar's Tor: when it runs, its bridges, pasted lines (tor nil:
 	// tor is not installed, and the settings say what to install).
 	tor        *widget.Select
@@ -146,6 +151,14 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	resolvers.SetPlaceHolder(lang.L("Your own resolvers, one per line (empty: the built-in ones)"))
 	resolvers.SetText(strings.Join(conn.Resolvers, "\n"))
 	resolvers.SetMinRowsVisible(2)
+	tactics := widget.NewCheck(lang.L("Cut the hello so that filters miss the site's name"), nil)
+	tactics.SetChecked(conn.Tactics)
+	ech := widget.NewCheck(lang.L("Encrypt the site's name, for the sites that publish a key"), nil)
+	ech.SetChecked(conn.ECH)
+	fronts := w.newEntry(true)
+	fronts.SetPlaceHolder("news.example=cdn.example@192.0.2.7")
+	fronts.SetText(strings.Join(conn.Fronts, "\n"))
+	fronts.SetMinRowsVisible(2)
 	bridges := w.newEntry(true)
 	bridges.SetPlaceHolder("https://rsshub.example")
 	bridges.SetText(strings.Join(conn.Bridges, "\n"))
@@ -205,6 +218,9 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		mode,
 		textLabel(lang.L("Proxies, one per line (Tor: socks5://127.0.0.1:9050)")),
 		proxies, doh, resolvers,
+		widget.NewLabelWithStyle(lang.L("Ways to get through without a proxy"), alignFor(lang.L("Ways to get through without a proxy")), fyne.TextStyle{Bold: true}),
+		tactics, ech,
+		textLabel(lang.L("Fronts, one per line: site=front or site=front@address")), fronts,
 		textLabel(lang.L("Bridges for Instagram and X, one per line (RSSHub or RSS-Bridge instances you trust)")), bridges)
 	connection.Add(test)
 	connection.Add(results)
@@ -251,12 +267,12 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 		sharing, folder = w.sharingTab(sh)
 		tabs.Append(container.NewTabItem(lang.L("Sharing"), container.NewVScroll(sharing)))
 	}
-	f := &settingsForm{folder: folder, tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, results: results, checks: grid, test: test,
+	f := &settingsForm{folder: folder, tabs: tabs, resolvers: resolvers, bridges: bridges, language: langSel, days: days, perSource: perSource, mediaMB: mediaMB, every: every, theme: themeSel, size: sizeSel, mode: mode, proxies: proxies, doh: doh, tactics: tactics, ech: ech, fronts: fronts, results: results, checks: grid, test: test,
 		tor: torSel, torBridges: torBridges, torLines: torLines}
 	f.save = func() {
 		w.applyReading(Reading{Theme: themes[max(themeSel.SelectedIndex(), 0)], Scale: scales[max(sizeSel.SelectedIndex(), 0)],
 			Language: langs[max(langSel.SelectedIndex(), 0)]})
-		next := Connection{DoH: doh.Checked}
+		next := Connection{DoH: doh.Checked, Tactics: tactics.Checked, ECH: ech.Checked, Fronts: lines(fronts.Text)}
 		for i, l := range labels {
 			if l == mode.Selected {
 				next.Mode = modes[i]
@@ -314,10 +330,26 @@ func (w *Window) settingsDialog(cs ConnectionSettings, conn Connection, st Stora
 	return f
 }
 
+// RouteText says in the reader's words what a route is: "direct, the
+// hello split in two packets…", "your proxy".
+func RouteText(route string) string {
+	switch {
+	case strings.HasPrefix(route, transport.RoutePrefixFront):
+		return lang.L("route.front", map[string]any{"Front": strings.TrimPrefix(route, transport.RoutePrefixFront)})
+	case feeds.IsProxyRoute(route):
+		return lang.L("route.proxy")
+	}
+	key := "route." + route
+	if t := lang.L(key); t != key {
+		return t
+	}
+	return route
+}
+
 // showChecks fills grid with a row per route: the route (with the
-// verdict's code, for a bug report) and, in the reader's language, how it
-// fared and how long it took. Labels of their own, so that no run mixes a
-// Latin address and Persian words.
+// verdict's code, for a bug report) and, in the reader's language, what
+// the route is, how it fared and how long it took. Labels of their own,
+// so that no run mixes a Latin address and Persian words.
 func showChecks(grid *fyne.Container, checks []RouteCheck) {
 	grid.Objects = nil
 	for _, c := range checks {
@@ -326,7 +358,7 @@ func showChecks(grid *fyne.Container, checks []RouteCheck) {
 			route += " · " + c.Verdict
 			state = VerdictText(c.Verdict)
 		}
-		state = lang.L("{{.State}}, {{.MS}} ms", map[string]any{"State": state, "MS": c.Elapsed.Milliseconds()})
+		state = RouteText(c.Route) + "\n" + lang.L("{{.State}}, {{.MS}} ms", map[string]any{"State": state, "MS": c.Elapsed.Milliseconds()})
 		r := widget.NewLabelWithStyle(route, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 		r.Wrapping = fyne.TextWrapBreak
 		s := widget.NewLabel(state)

@@ -187,14 +187,16 @@ func (f *fakeConnection) SetConnection(_ context.Context, c Connection) error {
 }
 func (f *fakeConnection) TestConnection(_ context.Context, target string) ([]RouteCheck, error) {
 	f.tested = target
-	return []RouteCheck{{Route: "direct", Verdict: "dns-bogon"}, {Route: "socks5://127.0.0.1:9050", OK: true, Elapsed: 120 * time.Millisecond}}, nil
+	return []RouteCheck{{Route: "direct", Verdict: "dns-bogon"}, {Route: "split", Verdict: "tls-reset"},
+		{Route: "front:cdn.example", Verdict: "front-cert-invalid"}, {Route: "socks5://127.0.0.1:9050", OK: true, Elapsed: 120 * time.Millisecond}}, nil
 }
 
 func TestSettingsChangeMode(t *testing.T) {
 	a := test.NewTempApp(t)
 	LoadTranslations()
 	st, _ := testStore(t)
-	fc := &fakeConnection{conn: Connection{Mode: "auto", Proxies: []string{"socks5://u:***@127.0.0.1:9050"}, DoH: true}}
+	fc := &fakeConnection{conn: Connection{Mode: "auto", Proxies: []string{"socks5://u:***@127.0.0.1:9050"}, DoH: true,
+		Tactics: true, Fronts: []string{"news.example=cdn.example"}}}
 	w := New(a, Deps{Library: st, Settings: &fakeSettings{conn: fc}})
 	t.Cleanup(w.Wait)
 	var f *settingsForm
@@ -210,9 +212,12 @@ func TestSettingsChangeMode(t *testing.T) {
 		return b.String()
 	}
 	eventually(t, w, "the test results", func() bool { return strings.Contains(checks(), "works") })
-	// Each route a row: the route and its verdict's code | how it fared, in words.
-	if got := checks(); !strings.Contains(got, "direct · dns-bogon|This site is blocked") ||
-		!strings.Contains(got, "socks5://127.0.0.1:9050|works, 120 ms|") {
+	// Each route a row: the route and its verdict's code | what it is and
+	// how it fared, in words.
+	if got := checks(); !strings.Contains(got, "direct · dns-bogon|A direct connection\nThis site is blocked") ||
+		!strings.Contains(got, "split · tls-reset|Direct, the hello split in two packets so that a filter misses the site's name\nYour network cuts secure connections") ||
+		!strings.Contains(got, "front:cdn.example · front-cert-invalid|Through a front: your network sees only cdn.example\nThe front's certificate is not valid") ||
+		!strings.Contains(got, "socks5://127.0.0.1:9050|Your proxy\nworks, 120 ms|") {
 		t.Errorf("results: %q", got)
 	}
 	locked(w, func() {
@@ -221,11 +226,20 @@ func TestSettingsChangeMode(t *testing.T) {
 		f.size.SetSelectedIndex(1)     // large
 		f.mode.SetSelected("Proxy only (strict)")
 		f.doh.SetChecked(false)
+		if !f.tactics.Checked || f.ech.Checked || f.fronts.Text != "news.example=cdn.example" {
+			t.Errorf("shown: tactics %v, ECH %v, fronts %q", f.tactics.Checked, f.ech.Checked, f.fronts.Text)
+		}
+		f.tactics.SetChecked(false)
+		f.ech.SetChecked(true)
+		f.fronts.SetText("news.example=cdn.example@192.0.2.7\n\nother.example=cdn.example")
 		f.save()
 	})
 	eventually(t, w, "the saved settings", func() bool { return fc.saved != nil })
 	if fc.saved.Mode != "proxy" || fc.saved.DoH || len(fc.saved.Proxies) != 1 || fc.saved.Proxies[0] != "socks5://u:***@127.0.0.1:9050" {
 		t.Errorf("saved %+v", fc.saved)
+	}
+	if fc.saved.Tactics || !fc.saved.ECH || strings.Join(fc.saved.Fronts, ",") != "news.example=cdn.example@192.0.2.7,other.example=cdn.example" {
+		t.Errorf("saved the ways through: tactics %v, ECH %v, fronts %q", fc.saved.Tactics, fc.saved.ECH, fc.saved.Fronts)
 	}
 	locked(w, func() {
 		if w.reading != (Reading{Theme: "dark", Scale: 1.15, Language: "fa"}) {
