@@ -135,20 +135,31 @@ func TestTactics(t *testing.T) {
 	}
 }
 
-// With direct working, the tactics cost nothing: one connection, as
-// without them.
+// With direct working, the tactics, ECH and a front cost nothing: as many
+// connections as without them.
 func TestTacticsWaitForDirectToFail(t *testing.T) {
-	for _, tactics := range []bool{false, true} {
+	for _, on := range []bool{false, true} {
 		l := newLab(t, okHandler("news"))
-		c := New(l.options(Config{Mode: ModeAuto, Tactics: tactics}))
+		cfg := Config{Mode: ModeAuto, DoH: []DoHServer{l.dohServer(map[string]string{siteHost: "127.0.0.1"})}}
+		if on {
+			f, err := ParseFront(siteHost + "=cdn.example.com@127.0.0.1:" + l.port)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Tactics, cfg.ECH, cfg.Fronts = true, true, []Front{f}
+		}
+		c := New(l.options(cfg))
 		for range 3 {
 			if _, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed")}); err != nil {
 				t.Fatal(err)
 			}
 			c.Close() // every fetch dials anew
 		}
-		if n := l.dialed(l.originAddr()); n != 3 {
-			t.Errorf("tactics %v: %d connections for 3 fetches, want 3", tactics, n)
+		l.mu.Lock()
+		dials := len(l.dials)
+		l.mu.Unlock()
+		if dials != 3 {
+			t.Errorf("tactics %v: %d connections for 3 fetches, want 3", on, dials)
 		}
 	}
 }
