@@ -31,8 +31,8 @@ func TestLab(t *testing.T) {
 	l := newLab(t)
 	var report []reportRow
 	defer func() { printReport(report) }()
-	// baseline is the unblocked refresh's time; next, set by a check, the
-	// time of a second refresh (the remembered route at once).
+	// baseline is the unblocked second refresh's time; next, set by a
+	// check, the time of a second refresh (the remembered route at once).
 	var baseline, next time.Duration
 
 	// scenario runs one case: a reader set up on the open network, the
@@ -95,7 +95,8 @@ func TestLab(t *testing.T) {
 
 	scenario("baseline", "", nil, addNews, func(t *testing.T, data string, code int, r refreshOut, took time.Duration) {
 		ok(t, data, code, r)
-		baseline = took
+		_, _, baseline = l.refresh(data)
+		next = baseline
 		if s := r.Sources[0]; s.Route != "direct" || s.URLUsed != newsFeed || len(s.Verdicts) != 0 {
 			t.Errorf("baseline: %+v", s)
 		}
@@ -126,7 +127,11 @@ func TestLab(t *testing.T) {
 			if code != 0 || len(r.Sources) != 1 || r.Sources[0].Route != won || len(r.Sources[0].Verdicts) != 0 {
 				t.Errorf("the next refresh: exit %d, %+v; want %s at once", code, r, won)
 			}
-			if baseline > 0 && next > baseline*12/10 {
+			// Within 1.2x, and 0.1 s for the noise of starting a process
+			// on a busy machine: these refreshes take about 0.1 s. A
+			// route not remembered would cost its wait (1.5 s for ECH and
+			// the fronts), and fail the verdicts' check above.
+			if baseline > 0 && next > baseline*12/10+100*time.Millisecond {
 				t.Errorf("the next refresh took %v, the unblocked one %v: want within 1.2x", next, baseline)
 			}
 		}
