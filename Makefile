@@ -58,6 +58,7 @@ bench: build
 # The censorship lab (needs root): the real binary behind a censor in
 # network namespaces, one scenario per technique, and a report table.
 lab: test-deps
+	rm -f bin/lab-report.txt
 	KBLAB_REPORT=$(CURDIR)/bin/lab-report.txt $(GO) test -count=1 -v -run TestLab ./test/lab/ | grep -v '^=== '
 
 clean:

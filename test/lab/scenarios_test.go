@@ -454,6 +454,10 @@ func printReport(rows []reportRow) {
 	tw.Flush()
 	fmt.Fprint(os.Stdout, "\nCensorship lab report\n"+b.String())
 	if path := os.Getenv("KBLAB_REPORT"); path != "" {
-		os.WriteFile(path, []byte(b.String()), 0o644)
+		// Appended: the lab's tests each add their table.
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			f.WriteString(b.String() + "\n")
+			f.Close()
+		}
 	}
 }
