@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -32,15 +33,17 @@ func TestECH(t *testing.T) {
 	tests := []struct {
 		name     string
 		ech      []byte // published; nil: no HTTPS record
+		hint     string // the record's address hint ("" for 127.0.0.1)
 		want     string // the winning route, or "" for none
 		verdicts []Verdict
 	}{
-		{"the published key", list, RouteECH, nil},
-		{"a stale key, the server's retry key used once", stale, RouteECH, nil},
-		{"no HTTPS record", nil, "", []Verdict{VerdictECHUnavailable}},
-		{"a garbage config list", garbage, "", []Verdict{VerdictECHInvalid}},
-		{"a huge config list", huge, "", []Verdict{VerdictECHInvalid}},
-		{"a key for another public name", elsewhere, "", []Verdict{VerdictTLSCertInvalid, VerdictECHRejected}},
+		{"the published key", list, "", RouteECH, nil},
+		{"a record whose hint lies (a private address): the name's address used", list, "10.10.34.34", RouteECH, nil},
+		{"a stale key, the server's retry key used once", stale, "", RouteECH, nil},
+		{"no HTTPS record", nil, "", "", []Verdict{VerdictECHUnavailable}},
+		{"a garbage config list", garbage, "", "", []Verdict{VerdictECHInvalid}},
+		{"a huge config list", huge, "", "", []Verdict{VerdictECHInvalid}},
+		{"a key for another public name", elsewhere, "", "", []Verdict{VerdictTLSCertInvalid, VerdictECHRejected}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,8 +57,17 @@ func TestECH(t *testing.T) {
 			l.censor = perPacket(echSite)
 			l.dns[echSite] = "127.0.0.1"
 			records := map[string]transporttest.HTTPS{}
+			if tt.hint != "" {
+				l.breakAddr(tt.hint+":"+l.port, "reset") // never dialed for real
+				defer func() {
+					if n := l.dialed(tt.hint + ":" + l.port); n != 0 {
+						t.Errorf("the lying hint %s was dialed %d times", tt.hint, n)
+					}
+				}()
+			}
 			if tt.ech != nil {
-				records[echSite] = transporttest.HTTPS{ECH: tt.ech, Hints: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}
+				hint := cmp.Or(tt.hint, "127.0.0.1")
+				records[echSite] = transporttest.HTTPS{ECH: tt.ech, Hints: []netip.Addr{netip.MustParseAddr(hint)}}
 			}
 			doh := l.dohServerRecords(map[string]string{echSite: "127.0.0.1"}, records)
 			c := New(l.options(Config{Mode: ModeAuto, ECH: true, DoH: []DoHServer{doh}}))

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"slices"
 	"sync"
 	"syscall"
@@ -160,6 +161,25 @@ func TestTacticsWaitForDirectToFail(t *testing.T) {
 		l.mu.Unlock()
 		if dials != 3 {
 			t.Errorf("tactics %v: %d connections for 3 fetches, want 3", on, dials)
+		}
+	}
+}
+
+// The failure says what to try: a server that refuses (403) is not a
+// filter reading the name, so no tactic is tried.
+func TestTacticsFollowTheVerdict(t *testing.T) {
+	l := newLab(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }))
+	f, _ := ParseFront(siteHost + "=cdn.example.com@127.0.0.1:" + l.port)
+	c := New(l.options(Config{Mode: ModeAuto, Tactics: true, Fronts: []Front{f}}))
+	defer c.Close()
+	_, err := c.Fetch(context.Background(), &Request{URL: l.url("/feed")})
+	var fe *Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("err %v", err)
+	}
+	for _, a := range fe.Attempts {
+		if a.Route != RouteDirect {
+			t.Errorf("%s tried after the server refused (%s)", a.Route, a.Verdict)
 		}
 	}
 }
