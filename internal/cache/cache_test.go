@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,6 +89,11 @@ func TestOpenRefusesWhatItCannotUse(t *testing.T) {
 	})
 	t.Run("read-only directory", func(t *testing.T) {
 		dir := t.TempDir()
+		if runtime.GOOS == "windows" {
+			// No permission bits: a read-only directory there is an ACL,
+			// and the read-only attribute does not stop new files.
+			t.Skip("Windows has no read-only directories by mode bits; Linux runs this")
+		}
 		if os.Geteuid() == 0 {
 			// root writes through permission bits; /proc refuses even root.
 			dir = "/proc"

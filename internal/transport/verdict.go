@@ -118,17 +118,25 @@ func classify(err error, ph phase) Verdict {
 		}
 	}
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isErrno(err, refusedErrnos()):
 		return VerdictTCPRefused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+	case isErrno(err, resetErrnos()):
 		if ph == phaseTLS {
 			return VerdictTLSReset
 		}
 		return VerdictTCPReset
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return VerdictNetwork
 	}
 	return VerdictNetwork
+}
+
+// isErrno says whether err is one of the errnos.
+func isErrno(err error, errnos []syscall.Errno) bool {
+	for _, e := range errnos {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // Offline says whether v is what a network that carries nothing gives:
