@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kabootar/kabootar/internal/app"
+	"github.com/kabootar/kabootar/internal/transport"
 )
 
 // open opens the application over the data directory (--data, else
@@ -13,5 +14,5 @@ func (c *cli) open(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, dir, app.Options{Version: version, Log: c.log, Getenv: c.getenv})
+	return app.Open(ctx, dir, app.Options{Version: version, Log: c.log, Getenv: c.getenv, SystemProxy: transport.CurrentSystemProxy})
 }

@@ -78,6 +78,7 @@ Usage:
   kabootar [--data DIR] transport set [--mode auto|direct|proxy] [--proxy URL|off]... [--doh URL|off|default]... [--trust CIDR|off]...
                         [--tactics on|off] [--ech on|off] [--front HOST=FRONT[@ADDR]|off]... [--tor auto|always|off] [--bridge snowflake|obfs4|LINE|none]...
   kabootar [--data DIR] transport show [--json]
+  kabootar [--data DIR] transport find [--json]  the proxies Kabootar can see (the system's settings, the usual ports, the environment)
   kabootar [--data DIR] diagnose URL [--json]
   kabootar [--data DIR] bridges list | bridges add URL | bridges remove URL
   kabootar [--data DIR] bundle export FILE [--source ID]... [--days N] [--since last]

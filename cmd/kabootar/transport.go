@@ -24,6 +24,8 @@ func (c *cli) transport(ctx context.Context, args []string) error {
 		return c.transportSet(ctx, args[1:])
 	case "show":
 		return c.transportShow(ctx, args[1:])
+	case "find":
+		return c.transportFind(ctx, args[1:])
 	}
 	return usagef("unknown transport command %q", args[0])
 }
@@ -171,6 +173,51 @@ func (c *cli) transportShow(ctx context.Context, args []string) error {
 	return c.printTransport(ctx, a, *asJSON)
 }
 
+// transportFind lists the proxies the first run offers: the system's
+// proxy settings, the ports circumvention tools use, the environment.
+func (c *cli) transportFind(ctx context.Context, args []string) error {
+	fs := c.flags("transport find")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseInterleaved(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("transport find", rest, 0, "no arguments"); err != nil {
+		return err
+	}
+	a, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	found := a.FindProxies(ctx)
+	if *asJSON {
+		type foundJSON struct {
+			URL           string `json:"url"`
+			Tool          string `json:"tool"`
+			NeedsPassword bool   `json:"needs_password"`
+		}
+		out := []foundJSON{}
+		for _, f := range found {
+			out = append(out, foundJSON{f.URL, f.Tool, f.NeedsPassword})
+		}
+		return c.printJSON(out)
+	}
+	if len(found) == 0 {
+		fmt.Fprintln(c.stdout, "no proxy found: none in the system's settings, on the usual ports, or in the environment")
+		return nil
+	}
+	for _, f := range found {
+		line := f.URL + "  (" + f.Tool + ")"
+		if f.NeedsPassword {
+			line += "  needs a user name and password"
+		}
+		fmt.Fprintln(c.stdout, line)
+	}
+	fmt.Fprintln(c.stdout, "use one with: kabootar transport set --proxy URL")
+	return nil
+}
+
 type transportJSON struct {
 	Mode       string   `json:"mode"`
 	Proxies    []string `json:"proxies"`
@@ -243,7 +290,7 @@ func (c *cli) printTransport(ctx context.Context, a *app.App, asJSON bool) error
 	fmt.Fprintf(c.stdout, "mode:    %s\n", modeText[out.Mode])
 	fmt.Fprintf(c.stdout, "proxies: %s\n", listOr(out.Proxies, "none"))
 	if len(out.EnvProxies) > 0 {
-		fmt.Fprintf(c.stdout, "from the environment: %s", strings.Join(out.EnvProxies, ", "))
+		fmt.Fprintf(c.stdout, "from the environment or the system's settings: %s", strings.Join(out.EnvProxies, ", "))
 		if out.NoProxy != "" {
 			fmt.Fprintf(c.stdout, " (not for %s)", out.NoProxy)
 		}

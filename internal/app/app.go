@@ -28,6 +28,9 @@ type Options struct {
 	// Getenv reads the environment (proxies, $KABOOTAR_TELEGRAM); nil:
 	// none.
 	Getenv func(string) string
+	// SystemProxy reads the proxy the system's settings name (Windows's);
+	// nil: none.
+	SystemProxy func() (transport.SystemProxy, []error)
 }
 
 // App is Kabootar's use cases over one data directory. It is safe for
@@ -39,10 +42,11 @@ type App struct {
 	// watches the folder while a refresh may be reading it too.
 	shareMu sync.Mutex
 	// tor is Kabootar's own Tor, when it runs.
-	tor     torManager
-	log     *slog.Logger
-	getenv  func(string) string
-	version string
+	tor      torManager
+	log      *slog.Logger
+	getenv   func(string) string
+	sysProxy func() (transport.SystemProxy, []error)
+	version  string
 }
 
 // DataDir is dir when given, else $KABOOTAR_DATA, else the platform's
@@ -89,7 +93,11 @@ func Open(ctx context.Context, dir string, o Options) (*App, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &App{dir: dir, store: st, log: log, getenv: getenv, version: o.Version}, nil
+	sysProxy := o.SystemProxy
+	if sysProxy == nil {
+		sysProxy = func() (transport.SystemProxy, []error) { return transport.SystemProxy{}, nil }
+	}
+	return &App{dir: dir, store: st, log: log, getenv: getenv, sysProxy: sysProxy, version: o.Version}, nil
 }
 
 // Close closes the cache.
@@ -145,6 +153,19 @@ func (a *App) config(n Network) transport.Config {
 	env, noProxy, errs := transport.ProxiesFromEnv(a.getenv)
 	for _, err := range errs {
 		a.log.Warn("ignoring a proxy from the environment", "err", err)
+	}
+	// The system's proxy (Windows's settings) is offered as the
+	// environment's is: a route of its own, not for its bypass list.
+	sys, errs := a.sysProxy()
+	for _, err := range errs {
+		a.log.Warn("ignoring the system's proxy setting", "err", err)
+	}
+	env = append(env, sys.Proxies...)
+	if sys.NoProxy != "" {
+		noProxy = strings.Trim(noProxy+","+sys.NoProxy, ",")
+	}
+	if sys.PAC != "" {
+		a.log.Info("the system names a proxy configuration script, which Kabootar does not follow", "pac", sys.PAC)
 	}
 	return transport.Config{
 		Mode:        n.Mode,

@@ -55,3 +55,31 @@ func TestTacticsSetting(t *testing.T) {
 		t.Error("a bad tactics setting read without complaint")
 	}
 }
+
+// The proxy Windows's settings name (v2rayN, Clash and Psiphon set it)
+// is offered first by the first run, and is a route as the environment's
+// proxies are; a PAC script is not followed.
+func TestSystemProxy(t *testing.T) {
+	sys, errs := transport.ParseWinINET(1, "socks=127.0.0.1:10808", "<local>", "http://127.0.0.1:7777/pac")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	a, err := Open(context.Background(), t.TempDir(), Options{Version: "test",
+		SystemProxy: func() (transport.SystemProxy, []error) { return sys, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	found := a.FindProxies(ctx)
+	if len(found) == 0 || found[0].URL != "socks5://127.0.0.1:10808" || found[0].Tool != SystemProxyTool {
+		t.Fatalf("found %+v; want the system's proxy first", found)
+	}
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.EnvProxies) != 1 || cfg.EnvProxies[0].Route() != "socks5://127.0.0.1:10808" || cfg.NoProxy != "<local>" {
+		t.Errorf("routes from the system: %v, not for %q", cfg.EnvProxies, cfg.NoProxy)
+	}
+}

@@ -181,12 +181,26 @@ type FoundProxy struct {
 	NeedsPassword bool
 }
 
-// FindProxies looks for proxies the reader is likely running: on the
-// ports circumvention tools use, and in the environment.
+// SystemProxyTool names the system's proxy settings where a found proxy
+// is listed.
+const SystemProxyTool = "Windows proxy settings"
+
+// FindProxies looks for proxies the reader is likely running: in the
+// system's proxy settings (Windows's, where v2rayN, Clash and Psiphon
+// put theirs), on the ports circumvention tools use, and in the
+// environment.
 func (a *App) FindProxies(ctx context.Context) []FoundProxy {
 	var out []FoundProxy
+	seen := map[string]bool{}
+	sys, _ := a.sysProxy()
+	for _, p := range sys.Proxies {
+		seen[p.Route()] = true
+		out = append(out, FoundProxy{URL: p.String(), Tool: SystemProxyTool})
+	}
 	for _, p := range transport.FindLocalProxies(ctx, transport.CommonLocalProxies, a.getenv, nil) {
-		out = append(out, FoundProxy{URL: p.Proxy.String(), Tool: p.Tool, NeedsPassword: p.NeedsPassword})
+		if !seen[p.Proxy.Route()] {
+			out = append(out, FoundProxy{URL: p.Proxy.String(), Tool: p.Tool, NeedsPassword: p.NeedsPassword})
+		}
 	}
 	return out
 }

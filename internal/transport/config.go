@@ -246,6 +246,12 @@ func noProxyMatch(list, host string) bool {
 		if e == "*" {
 			return true
 		}
+		if e == winINETBypassLocal {
+			if ipErr != nil && !strings.Contains(host, ".") {
+				return true
+			}
+			continue
+		}
 		if h, _, err := net.SplitHostPort(e); err == nil {
 			e = h
 		}

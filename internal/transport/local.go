@@ -22,9 +22,10 @@ var CommonLocalProxies = []LocalCandidate{
 	{"127.0.0.1:9150", "Tor Browser"},
 	{"127.0.0.1:1080", "SOCKS (ssh -D, Shadowsocks, Psiphon)"},
 	{"127.0.0.1:1086", "ShadowsocksX"},
-	{"127.0.0.1:10808", "V2Ray / Xray"},
+	{"127.0.0.1:10808", "V2Ray / Xray / v2rayN"},
 	{"127.0.0.1:2080", "NekoRay / Hiddify"},
 	{"127.0.0.1:7890", "Clash"},
+	{"127.0.0.1:7891", "Clash (SOCKS port)"},
 }
 
 // LocalProxy is a proxy found on this computer or in the environment.
