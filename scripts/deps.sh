@@ -5,6 +5,7 @@
 #   deps.sh bench   what the benchmark compares against (newsboat)
 #   deps.sh screenshot  Xvfb and ImageMagick, for make screenshot
 #   deps.sh package     what make package-check needs
+#   deps.sh windows     the Windows cross-build, its installer, and Wine to test them
 # As root it installs; with sudo it asks sudo; otherwise it says what to install.
 set -euo pipefail
 
@@ -20,7 +21,11 @@ case "${1:-build}" in
   screenshot) want+=(libgl1-mesa-dev xorg-dev xvfb xauth imagemagick) ;;
   # Checking the desktop package: its entry, and starting it under Xvfb.
   package) want+=(xz-utils make file desktop-file-utils xvfb xauth x11-utils) ;;
-  *) echo "usage: $0 build|test|bench|screenshot|package" >&2; exit 2 ;;
+  # mingw-w64 builds Fyne's Windows driver with cgo; NSIS the installer;
+  # Wine runs both (xvfb, x11-utils and ImageMagick for the window's
+  # screenshot; microsocks for the system proxy's test).
+  windows) want+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis zip wine wine64 xvfb xauth x11-utils imagemagick microsocks) ;;
+  *) echo "usage: $0 build|test|bench|screenshot|package|windows" >&2; exit 2 ;;
 esac
 
 missing=()
