@@ -21,6 +21,10 @@ linux=$root/bin/kabootar
 shots=${KABOOTAR_WINE_SHOTS:-$root/dist/windows}
 [ -x "$linux" ] || { echo "build the Linux binary first: make build"; exit 1; }
 
+# Wine turns arguments into UTF-16 by the Unix locale's encoding: one that
+# is installed and UTF-8 (the Makefile's en_US.UTF-8 may not be, and then
+# a Persian path arrives as question marks).
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 work=$(mktemp -d /tmp/kabootar-wine.XXXXXX)
 export WINEPREFIX=$work/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 pids=()

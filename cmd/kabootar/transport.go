@@ -191,6 +191,13 @@ func (c *cli) transportFind(ctx context.Context, args []string) error {
 	}
 	defer a.Close()
 	found := a.FindProxies(ctx)
+	sys, sysErrs := a.SystemProxy()
+	for _, err := range sysErrs {
+		fmt.Fprintf(c.stderr, "kabootar: %v\n", err)
+	}
+	if sys.PAC != "" {
+		fmt.Fprintf(c.stderr, "kabootar: the Windows settings name a proxy script (%s), which Kabootar does not follow; give the proxy's own port with --proxy\n", sys.PAC)
+	}
 	if *asJSON {
 		type foundJSON struct {
 			URL           string `json:"url"`

@@ -185,6 +185,10 @@ type FoundProxy struct {
 // is listed.
 const SystemProxyTool = "Windows proxy settings"
 
+// SystemProxy is the proxy the system's settings name (Windows's), with
+// what in them cannot be used.
+func (a *App) SystemProxy() (transport.SystemProxy, []error) { return a.sysProxy() }
+
 // FindProxies looks for proxies the reader is likely running: in the
 // system's proxy settings (Windows's, where v2rayN, Clash and Psiphon
 // put theirs), on the ports circumvention tools use, and in the
