@@ -151,7 +151,8 @@ func TestRealProxies(t *testing.T) {
 
 // The first run's search for local proxies, against the real programs: a
 // microsocks is found (and one with a password is said to want it); an
-// HTTP proxy on a SOCKS port is not taken for SOCKS.
+// HTTP proxy on a SOCKS port is not taken for SOCKS, and on an HTTP port
+// (v2rayN's 10809) a tinyproxy is found as what it is.
 func TestFindRealLocalProxies(t *testing.T) {
 	open, locked, web, none := freePort(t), freePort(t), freePort(t), freePort(t)
 	startDaemon(t, open, "microsocks", "-i", "127.0.0.1", "-p", open)
@@ -163,9 +164,11 @@ func TestFindRealLocalProxies(t *testing.T) {
 	got := transport.FindLocalProxies(context.Background(), []transport.LocalCandidate{
 		{Addr: "127.0.0.1:" + open, Tool: "Tor"}, {Addr: "127.0.0.1:" + locked, Tool: "Clash"},
 		{Addr: "127.0.0.1:" + web, Tool: "web"}, {Addr: "127.0.0.1:" + none, Tool: "none"},
+		{Addr: "127.0.0.1:" + web, Tool: "tinyproxy", HTTP: true}, {Addr: "127.0.0.1:" + open, Tool: "socks as http", HTTP: true},
 	}, func(string) string { return "" }, nil)
-	if len(got) != 2 || got[0].Proxy.Route() != "socks5://127.0.0.1:"+open || got[0].NeedsPassword ||
-		got[1].Proxy.Route() != "socks5://127.0.0.1:"+locked || !got[1].NeedsPassword {
+	if len(got) != 3 || got[0].Proxy.Route() != "socks5://127.0.0.1:"+open || got[0].NeedsPassword ||
+		got[1].Proxy.Route() != "socks5://127.0.0.1:"+locked || !got[1].NeedsPassword ||
+		got[2].Proxy.Route() != "http://127.0.0.1:"+web || got[2].Tool != "tinyproxy" {
 		t.Errorf("found %+v", got)
 	}
 }

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -10,22 +11,24 @@ import (
 )
 
 // LocalCandidate is a local port where circumvention tools commonly offer
-// a SOCKS5 proxy.
+// a SOCKS5 proxy, or an HTTP one.
 type LocalCandidate struct {
 	Addr string
 	Tool string // what usually listens there, shown to the reader
+	HTTP bool   // an HTTP proxy's port: asked with a CONNECT, not a SOCKS5 greeting
 }
 
 // CommonLocalProxies are the ports a first run looks at.
 var CommonLocalProxies = []LocalCandidate{
-	{"127.0.0.1:9050", "Tor"},
-	{"127.0.0.1:9150", "Tor Browser"},
-	{"127.0.0.1:1080", "SOCKS (ssh -D, Shadowsocks, Psiphon)"},
-	{"127.0.0.1:1086", "ShadowsocksX"},
-	{"127.0.0.1:10808", "V2Ray / Xray / v2rayN"},
-	{"127.0.0.1:2080", "NekoRay / Hiddify"},
-	{"127.0.0.1:7890", "Clash"},
-	{"127.0.0.1:7891", "Clash (SOCKS port)"},
+	{Addr: "127.0.0.1:9050", Tool: "Tor"},
+	{Addr: "127.0.0.1:9150", Tool: "Tor Browser"},
+	{Addr: "127.0.0.1:1080", Tool: "SOCKS (ssh -D, Shadowsocks, Psiphon)"},
+	{Addr: "127.0.0.1:1086", Tool: "ShadowsocksX"},
+	{Addr: "127.0.0.1:10808", Tool: "V2Ray / Xray / v2rayN"},
+	{Addr: "127.0.0.1:10809", Tool: "v2rayN (HTTP)", HTTP: true},
+	{Addr: "127.0.0.1:2080", Tool: "NekoRay / Hiddify"},
+	{Addr: "127.0.0.1:7890", Tool: "Clash"},
+	{Addr: "127.0.0.1:7891", Tool: "Clash (SOCKS port)"},
 }
 
 // LocalProxy is a proxy found on this computer or in the environment.
@@ -50,11 +53,15 @@ func FindLocalProxies(ctx context.Context, candidates []LocalCandidate, getenv f
 	var wg sync.WaitGroup
 	for i, c := range candidates {
 		wg.Go(func() {
-			auth, ok := socksGreets(ctx, dial, c.Addr)
+			greets, scheme := socksGreets, "socks5://"
+			if c.HTTP {
+				greets, scheme = httpProxyAnswers, "http://"
+			}
+			auth, ok := greets(ctx, dial, c.Addr)
 			if !ok {
 				return
 			}
-			p, err := ParseProxy("socks5://" + c.Addr)
+			p, err := ParseProxy(scheme + c.Addr)
 			if err == nil {
 				found[i] = &LocalProxy{Proxy: p, Tool: c.Tool, NeedsPassword: auth}
 			}
@@ -112,6 +119,42 @@ func socksGreets(ctx context.Context, dial func(ctx context.Context, network, ad
 	case 0:
 		return false, true
 	case 2:
+		return true, true
+	}
+	return false, false
+}
+
+// httpProxyAnswers says whether addr answers as an HTTP proxy does, and
+// whether it wants a password: asked to CONNECT to this machine's discard
+// port (so that nothing leaves the computer), a proxy answers 200, 403,
+// 407 or a 5xx that it could not connect (tinyproxy: 500), where a web
+// server answers 400, 405 or 501.
+func httpProxyAnswers(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), addr string) (needsPassword, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	conn, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return false, false
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	if _, err := io.WriteString(conn, "CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n"); err != nil {
+		return false, false
+	}
+	line, err := bufio.NewReader(io.LimitReader(conn, 256)).ReadString('\n')
+	if err != nil {
+		return false, false
+	}
+	proto, rest, _ := strings.Cut(line, " ")
+	code, _, _ := strings.Cut(rest, " ")
+	if !strings.HasPrefix(proto, "HTTP/1.") {
+		return false, false
+	}
+	switch strings.TrimSpace(code) {
+	case "200", "403", "500", "502", "503", "504":
+		return false, true
+	case "407":
 		return true, true
 	}
 	return false, false

@@ -31,6 +31,8 @@ func TestFindLocalProxies(t *testing.T) {
 	open := listen(t, []byte{5, 0})
 	withPassword := listen(t, []byte{5, 2})
 	web := listen(t, []byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+	httpProxy := listen(t, []byte("HTTP/1.1 502 Bad Gateway\r\n\r\n"))
+	httpLocked := listen(t, []byte("HTTP/1.0 407 Proxy Authentication Required\r\n\r\n"))
 	refuses := listen(t, []byte{5, 0xff})
 	closes := listen(t, nil)
 	// A port nothing listens on: take one and give it back.
@@ -44,7 +46,10 @@ func TestFindLocalProxies(t *testing.T) {
 		"HTTP_PROXY":  "socks5://" + open, // the same as a probed one: listed once
 	}
 	got := FindLocalProxies(context.Background(), []LocalCandidate{
-		{open, "Tor"}, {withPassword, "Clash"}, {web, "web"}, {refuses, "no"}, {closes, "closes"}, {nobody, "nobody"},
+		{Addr: open, Tool: "Tor"}, {Addr: withPassword, Tool: "Clash"}, {Addr: web, Tool: "web"}, {Addr: refuses, Tool: "no"},
+		{Addr: closes, Tool: "closes"}, {Addr: nobody, Tool: "nobody"},
+		{Addr: httpProxy, Tool: "v2rayN (HTTP)", HTTP: true}, {Addr: httpLocked, Tool: "locked (HTTP)", HTTP: true},
+		{Addr: web, Tool: "web (HTTP)", HTTP: true}, {Addr: open, Tool: "SOCKS asked for HTTP", HTTP: true},
 	}, func(k string) string { return env[k] }, nil)
 
 	want := []struct {
@@ -53,6 +58,8 @@ func TestFindLocalProxies(t *testing.T) {
 	}{
 		{"socks5://" + open, "Tor", false},
 		{"socks5://" + withPassword, "Clash", true},
+		{"http://" + httpProxy, "v2rayN (HTTP)", false},
+		{"http://" + httpLocked, "locked (HTTP)", true},
 		{"socks5://127.0.0.1:1081", "ALL_PROXY", false},
 		{"http://proxy.lan:3128", "HTTPS_PROXY", false},
 	}
