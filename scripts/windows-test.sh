@@ -7,7 +7,7 @@
 #   3. the system proxy in Wine's registry is offered, and a refresh goes
 #      through a real microsocks on that port;
 #   4. the window opens under Xvfb (its title found with xwininfo, a
-#      screenshot taken);
+#      screenshot taken), and a refresh runs beside it on the same cache;
 #   5. the installer installs silently, makes its Start-menu entry and its
 #      uninstaller, and uninstalling keeps the saved news.
 # Everything stays on loopback. Each step says how long it took.
@@ -126,6 +126,12 @@ shot() {
   xwininfo -root -tree | grep '"Kabootar"' || { tail -20 "$work/window.log"; echo "FAIL: no window titled Kabootar"; exit 1; }
   sleep 4 # drawn
   import -window root "$1"
+  # The window and a command on one cache at once: Windows locks files
+  # its own way (SQLite's LockFileEx); both must work.
+  wine "$exe" --data "$data_win" refresh --json >"$work/beside.json" || { cat "$work/beside.json"; echo "FAIL: a refresh beside the window"; exit 1; }
+  wine "$exe" --data "$data_win" sources list >/dev/null || { echo "FAIL: sources list beside the window"; exit 1; }
+  xwininfo -root -tree | grep -q '"Kabootar"' || { echo "FAIL: the window closed when a command ran beside it"; exit 1; }
+  echo "a refresh and a listing ran beside the open window"
   kill "$win" 2>/dev/null || true
   echo "screenshot: $1"
 }
