@@ -83,3 +83,26 @@ func TestOPMLCarriesMirrorsAndKinds(t *testing.T) {
 		}
 	}
 }
+
+// An OPML file saved on Windows (CRLF line endings, a byte-order mark, as
+// Notepad writes it) reads as the same sources.
+func TestOPMLFromWindows(t *testing.T) {
+	unix := readFixture(t, "subscriptions.opml")
+	windows := append([]byte("\ufeff"), bytes.ReplaceAll(unix, []byte("\n"), []byte("\r\n"))...)
+	want, err := ReadOPML(bytes.NewReader(unix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadOPML(bytes.NewReader(windows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read %d sources, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].URL != want[i].URL || got[i].Name != want[i].Name {
+			t.Errorf("%d: %q %q, want %q %q", i, got[i].Name, got[i].URL, want[i].Name, want[i].URL)
+		}
+	}
+}
