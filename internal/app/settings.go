@@ -224,25 +224,13 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 			bad(keyMode, err)
 		}
 	}
-	var raw []string
-	if err := jsonSetting(ctx, st, keyProxies, &raw); err != nil {
-		bad(keyProxies, err)
-	}
-	for _, s := range raw {
-		p, err := transport.ParseProxy(s)
-		if err != nil {
-			bad(keyProxies, err)
-			n.Proxies = nil
-			break
-		}
-		n.Proxies = append(n.Proxies, p)
-	}
+	n.Proxies = listSetting(ctx, st, keyProxies, transport.ParseProxy, bad)
 	if v, ok, err := st.Setting(ctx, keyDoH); err != nil {
 		return n, err
 	} else if ok && v == "off" {
 		n.DoHOff = true
 	} else if ok {
-		raw = nil
+		var raw []string
 		if err := json.Unmarshal([]byte(v), &raw); err != nil {
 			bad(keyDoH, err)
 		}
@@ -267,32 +255,8 @@ func LoadNetwork(ctx context.Context, st settingStore) (Network, error) {
 			}
 		}
 	}
-	raw = nil
-	if err := jsonSetting(ctx, st, keyFronts, &raw); err != nil {
-		bad(keyFronts, err)
-	}
-	for _, s := range raw {
-		f, err := transport.ParseFront(s)
-		if err != nil {
-			bad(keyFronts, err)
-			n.Fronts = nil
-			break
-		}
-		n.Fronts = append(n.Fronts, f)
-	}
-	raw = nil
-	if err := jsonSetting(ctx, st, keyTrusted, &raw); err != nil {
-		bad(keyTrusted, err)
-	}
-	for _, s := range raw {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			bad(keyTrusted, err)
-			n.Trusted = nil
-			break
-		}
-		n.Trusted = append(n.Trusted, p)
-	}
+	n.Fronts = listSetting(ctx, st, keyFronts, transport.ParseFront, bad)
+	n.Trusted = listSetting(ctx, st, keyTrusted, netip.ParsePrefix, bad)
 	if err := jsonSetting(ctx, st, keyBridges, &n.Bridges); err != nil {
 		bad(keyBridges, err)
 	}
@@ -640,6 +604,25 @@ func (w Welcome) Save(ctx context.Context, st settingStore) error {
 		v = "1"
 	}
 	return st.SetSettings(ctx, map[string]string{keyWelcomed: v})
+}
+
+// listSetting reads key's JSON list, each entry through parse. A list
+// with an entry that cannot be used gives none, and is reported by bad.
+func listSetting[T any](ctx context.Context, st settingStore, key string, parse func(string) (T, error), bad func(string, error)) []T {
+	var raw []string
+	if err := jsonSetting(ctx, st, key, &raw); err != nil {
+		bad(key, err)
+	}
+	var out []T
+	for _, s := range raw {
+		v, err := parse(s)
+		if err != nil {
+			bad(key, err)
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func jsonSetting(ctx context.Context, st settingStore, key string, v any) error {

@@ -97,7 +97,12 @@ func FindLocalProxies(ctx context.Context, candidates []LocalCandidate, getenv f
 
 // socksGreets says whether addr answers a SOCKS5 greeting, and whether it
 // wants a password.
-func socksGreets(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), addr string) (needsPassword, ok bool) {
+func socksGreets(ctx context.Context, dial dialFunc, addr string) (needsPassword, ok bool) {
+	return probe(ctx, dial, addr, askSOCKS)
+}
+
+// probe connects to addr and asks it with ask, within half a second.
+func probe(ctx context.Context, dial dialFunc, addr string, ask func(net.Conn) (needsPassword, ok bool)) (bool, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	conn, err := dial(ctx, "tcp", addr)
@@ -107,6 +112,10 @@ func socksGreets(ctx context.Context, dial func(ctx context.Context, network, ad
 	defer conn.Close()
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
+	return ask(conn)
+}
+
+func askSOCKS(conn net.Conn) (needsPassword, ok bool) {
 	// Version 5, two methods: no authentication, user name and password.
 	if _, err := conn.Write([]byte{5, 2, 0, 2}); err != nil {
 		return false, false
@@ -129,16 +138,11 @@ func socksGreets(ctx context.Context, dial func(ctx context.Context, network, ad
 // port (so that nothing leaves the computer), a proxy answers 200, 403,
 // 407 or a 5xx that it could not connect (tinyproxy: 500), where a web
 // server answers 400, 405 or 501.
-func httpProxyAnswers(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), addr string) (needsPassword, ok bool) {
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	conn, err := dial(ctx, "tcp", addr)
-	if err != nil {
-		return false, false
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	conn.SetDeadline(deadline)
+func httpProxyAnswers(ctx context.Context, dial dialFunc, addr string) (needsPassword, ok bool) {
+	return probe(ctx, dial, addr, askHTTPProxy)
+}
+
+func askHTTPProxy(conn net.Conn) (needsPassword, ok bool) {
 	if _, err := io.WriteString(conn, "CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n"); err != nil {
 		return false, false
 	}

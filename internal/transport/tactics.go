@@ -28,9 +28,9 @@ const (
 
 const kindTactic = "tactic"
 
-// IsTactic says whether a route's name is one of Kabootar's tactics:
+// isTactic says whether a route's name is one of Kabootar's tactics:
 // split, tlsfrag, ech or a front.
-func IsTactic(name string) bool {
+func isTactic(name string) bool {
 	return name == RouteSplit || name == RouteTLSFrag || name == RouteECH || strings.HasPrefix(name, RoutePrefixFront)
 }
 

@@ -215,7 +215,7 @@ func TestTacticsUngatedAfterDirectFailed(t *testing.T) {
 	u := l.url("/feed")
 	specs, _ := c.plan(context.Background(), siteHost, &Request{URL: u})
 	for _, s := range specs {
-		if IsTactic(s.r.name) && !s.gated {
+		if isTactic(s.r.name) && !s.gated {
 			t.Errorf("%s ungated before direct failed", s.r.name)
 		}
 	}
@@ -223,7 +223,7 @@ func TestTacticsUngatedAfterDirectFailed(t *testing.T) {
 	specs, _ = c.plan(context.Background(), siteHost, &Request{URL: u})
 	var tactics int
 	for _, s := range specs {
-		if IsTactic(s.r.name) {
+		if isTactic(s.r.name) {
 			tactics++
 			if s.gated {
 				t.Errorf("%s still gated after direct failed", s.r.name)
@@ -236,7 +236,7 @@ func TestTacticsUngatedAfterDirectFailed(t *testing.T) {
 	// Plain http has no hello to shape.
 	specs, _ = c.plan(context.Background(), siteHost, &Request{URL: "http://" + siteHost + "/feed"})
 	for _, s := range specs {
-		if IsTactic(s.r.name) {
+		if isTactic(s.r.name) {
 			t.Errorf("%s planned for plain http", s.r.name)
 		}
 	}

@@ -53,14 +53,7 @@ func TestEveryStringTranslated(t *testing.T) {
 		t.Fatalf("found only %d strings: is the scan broken?", len(used))
 	}
 	for _, name := range []string{"en.json", "fa.json"} {
-		b, err := assets.Lang.ReadFile("lang/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
+		m := langFile(t, name)
 		for k, where := range used {
 			if m[k] == "" {
 				t.Errorf("%s lacks %q (%s)", name, k, where)
@@ -82,18 +75,25 @@ func TestBuiltKeysTranslated(t *testing.T) {
 		keys = append(keys, "verdict."+v)
 	}
 	for _, name := range []string{"en.json", "fa.json"} {
-		b, err := assets.Lang.ReadFile("lang/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
+		m := langFile(t, name)
 		for _, k := range keys {
 			if m[k] == "" {
 				t.Errorf("%s lacks %q", name, k)
 			}
 		}
 	}
+}
+
+// langFile is one of the translation files, key to text.
+func langFile(t *testing.T, name string) map[string]string {
+	t.Helper()
+	b, err := assets.Lang.ReadFile("lang/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
