@@ -368,8 +368,8 @@ func (s *Store) exportSource(ctx context.Context, sourceID int64, f exportFilter
 // storedMedia lists the URLs of an article's stored images, adding each to
 // media.
 func (s *Store) storedMedia(ctx context.Context, articleID int64, media map[string]bundleMedia) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.url, m.hash, b.mime FROM article_media am
-		JOIN media m ON m.id = am.media_id JOIN blobs b ON b.hash = m.hash WHERE am.article_id = ?`, articleID)
+	rows, err := s.db.QueryContext(ctx, `SELECT m.url, b.hash, b.mime FROM article_media am
+		JOIN media m ON m.id = am.media_id JOIN blobs b ON b.id = m.blob_id WHERE am.article_id = ?`, articleID)
 	if err != nil {
 		return nil, classify(err)
 	}

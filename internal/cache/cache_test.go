@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -158,9 +159,11 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	}
 }
 
-// Migration 4 rebuilds the images' table; the images and the media that
-// point at them survive it (foreign keys are off while it runs: dropping
-// the old table would otherwise set every media's hash to NULL).
+// Migrations 4 and 7 rebuild the images' and the media's tables; the
+// images, the media that point at them, the media that failed and their
+// links to articles survive both (foreign keys are off while they run:
+// dropping an old table would otherwise set every media's image to NULL,
+// or delete the links).
 func TestMigrationKeepsImages(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), FileName)
@@ -177,6 +180,10 @@ func TestMigrationKeepsImages(t *testing.T) {
 		`PRAGMA user_version = 3`,
 		`INSERT INTO blobs (hash, mime, data, size, last_read) VALUES ('h1', 'image/png', x'89504e47', 4, 7)`,
 		`INSERT INTO media (url, mime, size, fetched, hash) VALUES ('https://x/a.png', 'image/png', 4, 1, 'h1')`,
+		`INSERT INTO media (url, fetched, error) VALUES ('https://x/b.png', 1, 'http-status')`,
+		`INSERT INTO sources (kind, url, created) VALUES ('feed', 'https://x/feed', 1)`,
+		`INSERT INTO articles (source_id, guid, title, published, fetched, seen, search_key) VALUES (1, 'g', 't', 1, 1, 1, 1)`,
+		`INSERT INTO article_media (article_id, media_id) SELECT 1, id FROM media`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(q, err)
@@ -191,6 +198,18 @@ func TestMigrationKeepsImages(t *testing.T) {
 	m, err := s.Media(ctx, "https://x/a.png")
 	if err != nil || m.MIME != "image/png" || !bytes.Equal(m.Data, []byte{0x89, 'P', 'N', 'G'}) {
 		t.Fatalf("image after the migration: %+v, %v", m, err)
+	}
+	got, err := s.ArticleMedia(ctx, 1)
+	want := []MediaState{{URL: "https://x/a.png", Cached: true, Size: 4}, {URL: "https://x/b.png", Error: "http-status"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("the article's media after the migrations: %+v, %v; want %+v", got, err, want)
+	}
+	// The image is still removed with the last media that shows it.
+	if _, err := s.db.Exec(`DELETE FROM blobs`); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ArticleMedia(ctx, 1); len(got) != 2 || got[0].Cached {
+		t.Errorf("after the image was removed: %+v", got)
 	}
 	var fk int
 	s.db.QueryRow("PRAGMA foreign_keys").Scan(&fk)

@@ -80,12 +80,13 @@ func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
 	if err := prepare(ctx, tx,
 		stmt{&w.blob, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`},
-		stmt{&w.stored, `INSERT INTO media (url, mime, size, fetched, hash, error) VALUES (?, ?, ?, ?, ?, '')
+		stmt{&w.stored, `INSERT INTO media (url, mime, size, fetched, blob_id, error)
+			VALUES (?, ?, ?, ?, (SELECT id FROM blobs WHERE hash = ?), '')
 			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
-				hash = excluded.hash, error = ''`},
+				blob_id = excluded.blob_id, error = ''`},
 		stmt{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
-				error = CASE WHEN media.hash IS NULL THEN excluded.error ELSE media.error END
+				error = CASE WHEN media.blob_id IS NULL THEN excluded.error ELSE media.error END
 			RETURNING id`},
 		stmt{&w.link, `INSERT OR IGNORE INTO article_media (article_id, media_id) SELECT ?, id FROM media WHERE url = ?`},
 		stmt{&w.linkID, `INSERT OR IGNORE INTO article_media (article_id, media_id) VALUES (?, ?)`},
@@ -128,7 +129,7 @@ func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error 
 // HasMedia says whether url's content is stored.
 func (s *Store) HasMedia(ctx context.Context, url string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM media WHERE url = ? AND hash IS NOT NULL`, url).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM media WHERE url = ? AND blob_id IS NOT NULL`, url).Scan(&n)
 	return n > 0, classify(err)
 }
 
@@ -143,7 +144,7 @@ func (s *Store) StoredMedia(ctx context.Context, urls []string) (map[string]bool
 		for i, u := range urls[:n] {
 			args[i] = u
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT url FROM media WHERE hash IS NOT NULL AND url IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		rows, err := s.db.QueryContext(ctx, `SELECT url FROM media WHERE blob_id IS NOT NULL AND url IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, classify(err)
 		}
@@ -172,8 +173,8 @@ func (s *Store) LinkMedia(ctx context.Context, articleID int64, url string) erro
 // Media returns the media stored under url, and counts it as read now.
 func (s *Store) Media(ctx context.Context, url string) (Media, error) {
 	m := Media{URL: url}
-	var hash string
-	err := s.db.QueryRowContext(ctx, `SELECT b.mime, b.data, b.hash FROM media m JOIN blobs b ON b.hash = m.hash WHERE m.url = ?`, url).Scan(&m.MIME, &m.Data, &hash)
+	var blob int64
+	err := s.db.QueryRowContext(ctx, `SELECT b.mime, b.data, b.id FROM media m JOIN blobs b ON b.id = m.blob_id WHERE m.url = ?`, url).Scan(&m.MIME, &m.Data, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("media %s: %w", url, ErrNotFound)
 	}
@@ -181,7 +182,7 @@ func (s *Store) Media(ctx context.Context, url string) (Media, error) {
 		return m, classify(err)
 	}
 	return m, s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE hash = ?`, s.now().Unix(), hash)
+		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE id = ?`, s.now().Unix(), blob)
 		return err
 	})
 }
@@ -196,7 +197,7 @@ type MediaState struct {
 
 // ArticleMedia lists an article's media and whether each is stored.
 func (s *Store) ArticleMedia(ctx context.Context, articleID int64) ([]MediaState, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.url, m.hash IS NOT NULL, m.size, m.error FROM article_media am
+	rows, err := s.db.QueryContext(ctx, `SELECT m.url, m.blob_id IS NOT NULL, m.size, m.error FROM article_media am
 		JOIN media m ON m.id = am.media_id WHERE am.article_id = ? ORDER BY m.id`, articleID)
 	if err != nil {
 		return nil, classify(err)
@@ -217,7 +218,7 @@ func (s *Store) ArticleMedia(ctx context.Context, articleID int64) ([]MediaState
 // budget keeps them over media nobody opened.
 func (s *Store) TouchArticleMedia(ctx context.Context, articleID int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE hash IN (SELECT m.hash FROM article_media am
+		_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_read = ? WHERE id IN (SELECT m.blob_id FROM article_media am
 			JOIN media m ON m.id = am.media_id WHERE am.article_id = ?)`, s.now().Unix(), articleID)
 		return err
 	})
@@ -235,7 +236,7 @@ func markMediaDone(ctx context.Context, tx *sql.Tx, articleIDs []int64) error {
 	}
 	st, err := tx.PrepareContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
 		SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
-		WHERE am.article_id = articles.id AND m.hash IS NULL) WHERE id = ?`)
+		WHERE am.article_id = articles.id AND m.blob_id IS NULL) WHERE id = ?`)
 	if err != nil {
 		return err
 	}
@@ -305,13 +306,13 @@ func (s *Store) EnforceMediaBudget(ctx context.Context) (int, error) {
 		if total <= budget {
 			return nil
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT hash, size FROM blobs ORDER BY last_read, hash`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, size FROM blobs ORDER BY last_read, hash`)
 		if err != nil {
 			return err
 		}
-		var drop []string
+		var drop []int64
 		for rows.Next() && total > budget {
-			var h string
+			var h int64
 			var size int64
 			if err := rows.Scan(&h, &size); err != nil {
 				rows.Close()
@@ -322,16 +323,16 @@ func (s *Store) EnforceMediaBudget(ctx context.Context) (int, error) {
 		}
 		rows.Close()
 		for _, h := range drop {
-			if _, err := tx.ExecContext(ctx, `UPDATE media SET hash = NULL, error = 'removed to keep the media budget' WHERE hash = ?`, h); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE media SET blob_id = NULL, error = 'removed to keep the media budget' WHERE blob_id = ?`, h); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE hash = ?`, h); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE id = ?`, h); err != nil {
 				return err
 			}
 		}
 		removed = len(drop)
 		_, err = tx.ExecContext(ctx, `UPDATE articles SET offline_complete = 0 WHERE offline_complete = 1 AND id IN (
-			SELECT am.article_id FROM article_media am JOIN media m ON m.id = am.media_id WHERE m.hash IS NULL)`)
+			SELECT am.article_id FROM article_media am JOIN media m ON m.id = am.media_id WHERE m.blob_id IS NULL)`)
 		return err
 	})
 	return removed, err

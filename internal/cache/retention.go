@@ -72,6 +72,6 @@ func sweepMedia(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM media WHERE NOT EXISTS (SELECT 1 FROM article_media am WHERE am.media_id = media.id)`); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.hash = blobs.hash)`)
+	_, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_id = blobs.id)`)
 	return err
 }
