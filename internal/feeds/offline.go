@@ -102,7 +102,7 @@ type imgCall struct {
 func (o *Offliner) Start(ctx context.Context) *Pass {
 	pctx, cancel := context.WithCancelCause(ctx)
 	p := &Pass{o: o, ctx: pctx, cancel: cancel, wake: make(chan struct{}, 1), finish: make(chan struct{}),
-		done: make(chan struct{}), hosts: newHostLimiter(cmp.Or(o.PerHost, 6)), writes: make(chan write, 256),
+		done: make(chan struct{}), hosts: newHostLimiter(cmp.Or(o.PerHost, 6)), writes: make(chan write, 4),
 		timeouts: map[string]int{}, calls: map[string]*imgCall{}}
 	go p.run()
 	return p
@@ -239,16 +239,31 @@ func (p *Pass) run() {
 	<-writer
 }
 
-// writer stores results a batch per transaction: when 512 are waiting,
-// or a quarter second after the first of a batch. A batch is stored by a
-// flusher beside it, so that collecting (and fetching) goes on while the
-// last batch is written.
+// The writer's batches. One is stored while the next is collected; the
+// next is handed over once the flusher is free and it holds minBatch
+// results or has waited batchWait. While the flusher is busy the batch
+// grows, to maxBatch results or maxBatchBytes of images, and then the
+// fetchers wait: what waits for the cache is bounded in bytes, not only in
+// results (512 images of 5 MB would be gigabytes). A larger batch also
+// costs less per image: a transaction writes each page of the random
+// hash index once, however many images it adds.
+const (
+	minBatch      = 512
+	maxBatch      = 4096
+	maxBatchBytes = 4 << 20
+	batchWait     = 250 * time.Millisecond
+)
+
+// writer stores results a batch per transaction: a flusher beside it
+// stores one batch while the writer collects the next, so that fetching
+// goes on while the cache writes.
 func (p *Pass) writer() {
 	type batch struct {
 		results []cache.MediaResult
 		done    []int64
+		bytes   int
 	}
-	batches := make(chan batch, 1)
+	batches := make(chan batch) // unbuffered: a send means the flusher is free
 	flushed := make(chan struct{})
 	go func() {
 		defer close(flushed)
@@ -259,35 +274,45 @@ func (p *Pass) writer() {
 			}
 		}
 	}()
+	defer func() { <-flushed }()
+	defer close(batches)
 	var cur batch
-	flush := func() {
-		if len(cur.results)+len(cur.done) == 0 {
+	due := false // the batch's first result has waited batchWait
+	tick := time.NewTicker(batchWait)
+	defer tick.Stop()
+	in := p.writes
+	for {
+		n := len(cur.results) + len(cur.done)
+		if in == nil && n == 0 {
 			return
 		}
-		batches <- cur
-		cur = batch{}
-	}
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
+		full := n >= maxBatch || cur.bytes >= maxBatchBytes
+		var out chan batch
+		if n > 0 && (due || full || n >= minBatch || in == nil) {
+			out = batches
+		}
+		recv := in
+		if full {
+			recv = nil // the fetchers wait until the flusher takes this batch
+		}
 		select {
-		case w, ok := <-p.writes:
+		case w, ok := <-recv:
 			if !ok {
-				flush()
-				close(batches)
-				<-flushed
-				return
+				in = nil
+				continue
 			}
 			if w.res != nil {
 				cur.results = append(cur.results, *w.res)
+				if w.res.Media != nil {
+					cur.bytes += len(w.res.Media.Data)
+				}
 			} else {
 				cur.done = append(cur.done, w.done)
 			}
-			if len(cur.results)+len(cur.done) >= 512 {
-				flush()
-			}
+		case out <- cur:
+			cur, due = batch{}, false
 		case <-tick.C:
-			flush()
+			due = n > 0
 		}
 	}
 }

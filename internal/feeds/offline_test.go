@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,6 +222,65 @@ func TestOfflineImagesAreBounded(t *testing.T) {
 	// What was set aside is tried at the next refresh.
 	if pending, _ := e.store.PendingMedia(ctx, 100); len(pending) != st.Deferred {
 		t.Errorf("%d articles pending, %d deferred", len(pending), st.Deferred)
+	}
+}
+
+// gatedStore holds every SaveMedia until its gate is opened.
+type gatedStore struct {
+	OfflineStore
+	gate chan struct{}
+}
+
+func (g *gatedStore) SaveMedia(ctx context.Context, results []cache.MediaResult, done []int64) error {
+	<-g.gate
+	return g.OfflineStore.SaveMedia(ctx, results, done)
+}
+
+// While the cache is slow to write, the images fetched and waiting for it
+// are bounded in bytes, not only in number: large images must not pile
+// up in memory. Once the cache answers, every image is stored.
+func TestOfflineWaitingImagesAreBoundedInBytes(t *testing.T) {
+	const n, size = 100, 512 << 10 // 50 MB of images in all
+	var served atomic.Int64
+	fs := newFeedServer(t)
+	big := append(pngBytes(t), make([]byte, size)...)
+	var items strings.Builder
+	for i := range n {
+		fs.handle(fmt.Sprintf("/img/%d.png", i), func(w http.ResponseWriter, r *http.Request) {
+			served.Add(1)
+			w.Write(big)
+		})
+		fmt.Fprintf(&items, `<item><guid>%d</guid><title>t%d</title><description><![CDATA[<img src="%s/img/%d.png">]]></description></item>`, i, i, fs.URL, i)
+	}
+	fs.handle("/feed", serveBytes([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>`+items.String()+`</channel></rss>`)))
+	e := newEnv(t)
+	e.add(t, fs.URL+"/feed")
+	e.refreshAll(t)
+	store := &gatedStore{OfflineStore: e.store, gate: make(chan struct{})}
+	o := &Offliner{Fetcher: e.r.Fetcher, Store: store, Parser: NewParser(), Concurrency: 8, PerHost: 8, MaxImage: 2 << 20}
+	pass := o.Start(context.Background())
+	// Until the fetching stops for want of room.
+	last, still := int64(-1), time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Since(still) < 500*time.Millisecond; {
+		if got := served.Load(); got != last {
+			last, still = got, time.Now()
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Bound: a batch being stored and one collected (maxBatchBytes each,
+	// and the image that filled it), the few in the writer's queue and one
+	// in each fetcher's hands: 30 here, against all 100 before the bound.
+	limit := 2*int64(maxBatchBytes/size+1) + int64(cap(pass.writes)) + int64(o.Concurrency)
+	if got := served.Load(); got > limit {
+		t.Errorf("%d images of 512 KB fetched while the cache wrote nothing: %d MB waiting", got, got*size>>20)
+	}
+	close(store.gate)
+	st, err := pass.Wait()
+	if err != nil || st.Images != n || st.Articles != n {
+		t.Errorf("after the cache answered: %+v, %v; want %d images", st, err, n)
 	}
 }
 
