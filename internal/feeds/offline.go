@@ -244,9 +244,7 @@ func (p *Pass) run() {
 // results or has waited batchWait. While the flusher is busy the batch
 // grows, to maxBatch results or maxBatchBytes of images, and then the
 // fetchers wait: what waits for the cache is bounded in bytes, not only in
-// results (512 images of 5 MB would be gigabytes). A larger batch also
-// costs less per image: a transaction writes each page of the random
-// hash index once, however many images it adds.
+// results (512 images of 5 MB would be gigabytes).
 const (
 	minBatch      = 512
 	maxBatch      = 4096
@@ -277,7 +275,7 @@ func (p *Pass) writer() {
 	defer func() { <-flushed }()
 	defer close(batches)
 	var cur batch
-	due := false // the batch's first result has waited batchWait
+	due := false // a tick came while the batch waited: it goes when it can
 	tick := time.NewTicker(batchWait)
 	defer tick.Stop()
 	in := p.writes
