@@ -70,20 +70,20 @@ func (s *Store) SaveMedia(ctx context.Context, results []MediaResult, done []int
 
 // mediaWriter holds SaveMedia's statements, prepared once a transaction:
 // parsing SQL for each of a refresh's thousands of images costs more than
-// storing them.
+// storing them. A new image is inserted and linked by the ids its inserts
+// gave, not looked up again by hash and URL; only one stored before takes
+// the second statement of each pair.
 type mediaWriter struct {
-	blob, stored, failed, link, linkID *sql.Stmt
+	blobNew, blobOld, mediaNew, mediaOld, failed, link, linkID *sql.Stmt
 }
 
 func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
 	w := &mediaWriter{}
 	if err := prepare(ctx, tx,
-		stmt{&w.blob, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (hash) DO UPDATE SET last_read = excluded.last_read`},
-		stmt{&w.stored, `INSERT INTO media (url, mime, size, fetched, blob_id, error)
-			VALUES (?, ?, ?, ?, (SELECT id FROM blobs WHERE hash = ?), '')
-			ON CONFLICT (url) DO UPDATE SET mime = excluded.mime, size = excluded.size, fetched = excluded.fetched,
-				blob_id = excluded.blob_id, error = ''`},
+		stmt{&w.blobNew, `INSERT INTO blobs (hash, mime, data, size, last_read) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`},
+		stmt{&w.blobOld, `UPDATE blobs SET last_read = ? WHERE hash = ? RETURNING id`},
+		stmt{&w.mediaNew, `INSERT INTO media (url, mime, size, fetched, blob_id, error) VALUES (?, ?, ?, ?, ?, '') ON CONFLICT (url) DO NOTHING`},
+		stmt{&w.mediaOld, `UPDATE media SET mime = ?, size = ?, fetched = ?, blob_id = ?, error = '' WHERE url = ? RETURNING id`},
 		stmt{&w.failed, `INSERT INTO media (url, fetched, error) VALUES (?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,
 				error = CASE WHEN media.blob_id IS NULL THEN excluded.error ELSE media.error END
@@ -96,7 +96,9 @@ func prepareMediaWriter(ctx context.Context, tx *sql.Tx) (*mediaWriter, error) {
 	return w, nil
 }
 
-func (w *mediaWriter) close() { closeStmts(w.blob, w.stored, w.failed, w.link, w.linkID) }
+func (w *mediaWriter) close() {
+	closeStmts(w.blobNew, w.blobOld, w.mediaNew, w.mediaOld, w.failed, w.link, w.linkID)
+}
 
 func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error {
 	var id int64
@@ -105,14 +107,12 @@ func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error 
 	case r.Media != nil:
 		sum := sha256.Sum256(r.Media.Data)
 		hash := hex.EncodeToString(sum[:])
-		if _, err := w.blob.ExecContext(ctx, hash, r.Media.MIME, r.Media.Data, len(r.Media.Data), now); err != nil {
+		size := len(r.Media.Data)
+		var blob int64
+		if blob, err = insertOr(ctx, w.blobNew, w.blobOld, []any{hash, r.Media.MIME, r.Media.Data, size, now}, now, hash); err != nil {
 			return err
 		}
-		if _, err := w.stored.ExecContext(ctx, r.URL, r.Media.MIME, len(r.Media.Data), now, hash); err != nil {
-			return err
-		}
-		_, err = w.link.ExecContext(ctx, r.ArticleID, r.URL)
-		return err
+		id, err = insertOr(ctx, w.mediaNew, w.mediaOld, []any{r.URL, r.Media.MIME, size, now, blob}, r.Media.MIME, size, now, blob, r.URL)
 	case r.Failed != "":
 		err = w.failed.QueryRowContext(ctx, r.URL, now, r.Failed).Scan(&id)
 	default:
@@ -124,6 +124,23 @@ func (w *mediaWriter) save(ctx context.Context, r MediaResult, now int64) error 
 	}
 	_, err = w.linkID.ExecContext(ctx, r.ArticleID, id)
 	return err
+}
+
+// insertOr runs insert (which does nothing on a conflict) and gives the new
+// row's id; when the row was there, it runs update, which returns its id.
+func insertOr(ctx context.Context, insert, update *sql.Stmt, args []any, updateArgs ...any) (int64, error) {
+	res, err := insert.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 1 {
+		return res.LastInsertId()
+	}
+	var id int64
+	err = update.QueryRowContext(ctx, updateArgs...).Scan(&id)
+	return id, err
 }
 
 // HasMedia says whether url's content is stored.

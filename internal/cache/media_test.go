@@ -124,3 +124,60 @@ func TestRemovingArticlesSweepsTheirMedia(t *testing.T) {
 		t.Errorf("%d blobs left, want the shared one", blobs)
 	}
 }
+
+// A medium stored again takes the update half of each insert: a failed
+// URL that comes later, a URL whose content changed, a content that
+// another URL stored first.
+func TestMediaStoredAgain(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return clock }
+	id := addFeed(t, s, "https://x/feed")
+	s.SaveFetch(ctx, id, &Fetched{Articles: []Article{{GUID: "1", Title: "one", HasImages: true}, {GUID: "2", Title: "two", HasImages: true}}})
+	pend, _ := s.PendingMedia(ctx, 10)
+	if len(pend) != 2 {
+		t.Fatalf("%d pending", len(pend))
+	}
+	a, b := pend[0].ID, pend[1].ID
+	png1, png2 := []byte("\x89PNG one"), []byte("\x89PNG two")
+	steps := []struct {
+		name    string
+		save    []MediaResult
+		url     string
+		want    []byte
+		article int64
+	}{
+		{"failed first", []MediaResult{{ArticleID: a, URL: "https://x/1.png", Failed: "http-status"}}, "https://x/1.png", nil, a},
+		{"then came", []MediaResult{{ArticleID: a, URL: "https://x/1.png", Media: &Media{MIME: "image/png", Data: png1}}}, "https://x/1.png", png1, a},
+		{"content changed", []MediaResult{{ArticleID: a, URL: "https://x/1.png", Media: &Media{MIME: "image/png", Data: png2}}}, "https://x/1.png", png2, a},
+		{"same content, other URL", []MediaResult{{ArticleID: b, URL: "https://cdn/2.png", Media: &Media{MIME: "image/png", Data: png2}}}, "https://cdn/2.png", png2, b},
+	}
+	for _, st := range steps {
+		clock = clock.Add(time.Hour)
+		if err := s.SaveMedia(ctx, st.save, nil); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		ms, err := s.ArticleMedia(ctx, st.article)
+		if err != nil || len(ms) != 1 || ms[0].URL != st.url || ms[0].Cached != (st.want != nil) || (st.want != nil && ms[0].Error != "") {
+			t.Fatalf("%s: the article's media are %+v, %v", st.name, ms, err)
+		}
+		if st.want == nil {
+			continue
+		}
+		var readAt int64
+		s.db.QueryRow(`SELECT b.last_read FROM media m JOIN blobs b ON b.id = m.blob_id WHERE m.url = ?`, st.url).Scan(&readAt)
+		if readAt != clock.Unix() {
+			t.Errorf("%s: the content was last read at %d, not %d", st.name, readAt, clock.Unix())
+		}
+		m, err := s.Media(ctx, st.url)
+		if err != nil || !bytes.Equal(m.Data, st.want) {
+			t.Fatalf("%s: %s holds %q, %v", st.name, st.url, m.Data, err)
+		}
+	}
+	var blobs int
+	s.db.QueryRow(`SELECT count(*) FROM blobs`).Scan(&blobs)
+	if blobs != 2 {
+		t.Errorf("%d blobs for two contents", blobs)
+	}
+}
