@@ -180,7 +180,8 @@ func updateSource(ctx context.Context, tx *sql.Tx, sourceID int64, f *Fetched, n
 }
 
 type upserter struct {
-	insert, update, touch, ftsDel, ftsIns, taken, gap *sql.Stmt
+	insert, update, touch, ftsDel, ftsIns, taken, gap, todo, tried *sql.Stmt
+	fullText                                                       bool // the source keeps its articles' full text
 	// What the source already holds, loaded with one query, to match
 	// articles seen again.
 	byGUID, byURL map[string]known
@@ -222,6 +223,12 @@ type titleKey struct {
 
 func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, error) {
 	u := &upserter{byGUID: map[string]known{}, byURL: map[string]known{}, byTitle: map[titleKey]known{}}
+	if err := tx.QueryRowContext(ctx, `SELECT full_text FROM sources WHERE id = ?`, sourceID).Scan(&u.fullText); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("source %d: %w", sourceID, ErrNotFound)
+		}
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, guid, url, title, published, hash, search_key FROM articles WHERE source_id = ? ORDER BY id`, sourceID)
 	if err != nil {
 		return nil, err
@@ -251,14 +258,12 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 		return nil, err
 	}
 	if err := prepare(ctx, tx,
-		stmt{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key,
-				media_tried, offline_complete)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-				(SELECT NOT (? OR full_text) FROM sources WHERE id = ?), (SELECT NOT (? OR full_text) FROM sources WHERE id = ?))`},
+		stmt{&u.insert, `INSERT INTO articles (source_id, guid, url, title, author, published, updated, fetched, seen, html, summary, dir, hash, search_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		stmt{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
-			html = ?, summary = ?, dir = ?, hash = ?, search_key = ?,
-			media_tried = (SELECT NOT (? OR full_text) FROM sources WHERE id = ?),
-			offline_complete = offline_complete AND NOT ? WHERE id = ?`},
+			html = ?, summary = ?, dir = ?, hash = ?, search_key = ? WHERE id = ?`},
+		stmt{&u.todo, `INSERT INTO offline_todo (article_id, tried) VALUES (?, 0) ON CONFLICT (article_id) DO UPDATE SET tried = 0`},
+		stmt{&u.tried, `UPDATE offline_todo SET tried = 1 WHERE article_id = ?`},
 		stmt{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		stmt{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
 		stmt{&u.ftsIns, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`},
@@ -278,7 +283,7 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 }
 
 func (u *upserter) close() {
-	closeStmts(u.insert, u.update, u.touch, u.ftsDel, u.ftsIns, u.taken, u.gap)
+	closeStmts(u.insert, u.update, u.touch, u.ftsDel, u.ftsIns, u.taken, u.gap, u.todo, u.tried)
 }
 
 // upsert stores a, matching a known article by GUID, else link, else title
@@ -305,8 +310,7 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 		k = known{hash: h, published: published.Unix()}
 		insert := func(key int64) (sql.Result, error) {
 			return u.insert.ExecContext(ctx, sourceID, a.GUID, a.URL, a.Title, a.Author, k.published,
-				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key,
-				a.HasImages, sourceID, a.HasImages, sourceID)
+				unix(a.Updated), now.Unix(), now.Unix(), a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key)
 		}
 		// The key searchKey gives is nearly always free: tried first, and
 		// only when it is taken is a free one looked for.
@@ -326,6 +330,9 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 			return false, false, err
 		}
 		a.ID = k.id
+		if err := u.offline(ctx, a, true); err != nil {
+			return false, false, err
+		}
 		// A feed that repeats an item matches the first copy.
 		u.remember(a, k)
 		u.fts = append(u.fts, ftsEntry{k.key, title, body})
@@ -344,7 +351,7 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 	}
 	update := func(key int64) error {
 		_, err := u.update.ExecContext(ctx, a.GUID, a.URL, a.Title, a.Author, k.published, unix(a.Updated), now.Unix(),
-			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, a.HasImages, sourceID, a.HasImages, k.id)
+			a.HTML, summaryOf(a.Text), dirOf(a.Dir), h, key, k.id)
 		return err
 	}
 	if k.key != 0 {
@@ -360,12 +367,30 @@ func (u *upserter) upsert(ctx context.Context, sourceID int64, a *Article, now t
 	if err != nil {
 		return false, false, err
 	}
+	if err := u.offline(ctx, a, false); err != nil {
+		return false, false, err
+	}
 	u.remember(a, k)
 	if _, err = u.ftsDel.ExecContext(ctx, oldKey); err != nil {
 		return false, false, err
 	}
 	u.fts = append(u.fts, ftsEntry{k.key, title, body})
 	return false, true, nil
+}
+
+// offline records what a stored article leaves to fetch for reading
+// offline: its images, or its full text when its source keeps it. A new
+// article with neither is complete as it is; a changed one keeps its state,
+// except that nothing is left to try.
+func (u *upserter) offline(ctx context.Context, a *Article, created bool) error {
+	var err error
+	switch {
+	case a.HasImages || u.fullText:
+		_, err = u.todo.ExecContext(ctx, a.ID)
+	case !created:
+		_, err = u.tried.ExecContext(ctx, a.ID)
+	}
+	return err
 }
 
 // searchKey places an article in the search index: its date in seconds in
@@ -538,7 +563,7 @@ func (s *Store) EachArticle(ctx context.Context, q Query, fn func(Summary) error
 		where = append(where, `a.starred = 1`)
 	}
 	sqlq := `SELECT a.id, a.source_id, a.title, a.url, a.author, a.published, a.dir, a.summary,
-		a.read, a.starred, a.offline_complete FROM ` + from
+		a.read, a.starred, NOT EXISTS (SELECT 1 FROM offline_todo t WHERE t.article_id = a.id) FROM ` + from
 	if len(where) > 0 {
 		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -575,7 +600,8 @@ func (s *Store) Article(ctx context.Context, id int64) (Article, error) {
 	var a Article
 	var published, updated, fetched int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, source_id, guid, url, title, author, published, updated, fetched,
-		html, summary, dir, read, starred, offline_complete FROM articles WHERE id = ?`, id).Scan(
+		html, summary, dir, read, starred, NOT EXISTS (SELECT 1 FROM offline_todo WHERE article_id = articles.id)
+		FROM articles WHERE id = ?`, id).Scan(
 		&a.ID, &a.SourceID, &a.GUID, &a.URL, &a.Title, &a.Author, &published, &updated, &fetched,
 		&a.HTML, &a.Summary, &a.Dir, &a.Read, &a.Starred, &a.OfflineComplete)
 	if errors.Is(err, sql.ErrNoRows) {

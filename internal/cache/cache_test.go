@@ -218,6 +218,57 @@ func TestMigrationKeepsImages(t *testing.T) {
 	}
 }
 
+// Migration 8 moves what is left to fetch offline out of the articles'
+// rows: an article still to do stays pending, one whose images came only
+// in part stays incomplete, and one complete stays complete.
+func TestMigrationKeepsOfflineState(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:7] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 7`,
+		`INSERT INTO sources (kind, url, created) VALUES ('feed', 'https://x/feed', 1)`,
+		`INSERT INTO articles (source_id, guid, title, published, fetched, seen, search_key, media_tried, offline_complete) VALUES
+			(1, 'pending', 't', 1, 1, 1, 1, 0, 0), (1, 'part', 't', 1, 1, 1, 2, 1, 0), (1, 'whole', 't', 1, 1, 1, 3, 1, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pend, err := s.PendingMedia(ctx, 10)
+	if err != nil || len(pend) != 1 || pend[0].ID != 1 {
+		t.Errorf("pending after the migration: %+v, %v", pend, err)
+	}
+	for id, want := range map[int64]bool{1: false, 2: false, 3: true} {
+		if a, err := s.Article(ctx, id); err != nil || a.OfflineComplete != want {
+			t.Errorf("article %d: offline complete %v, %v; want %v", id, a.OfflineComplete, err, want)
+		}
+	}
+	// Removing an article removes what it had left to fetch.
+	if err := s.RemoveSource(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	s.db.QueryRow(`SELECT count(*) FROM offline_todo`).Scan(&left)
+	if left != 0 {
+		t.Errorf("%d rows left to fetch for removed articles", left)
+	}
+}
+
 func TestCloseTwice(t *testing.T) {
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
 	if err != nil {

@@ -251,16 +251,27 @@ func markMediaDone(ctx context.Context, tx *sql.Tx, articleIDs []int64) error {
 	if len(articleIDs) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `UPDATE articles SET media_tried = 1, offline_complete = NOT EXISTS (
-		SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
-		WHERE am.article_id = articles.id AND m.blob_id IS NULL) WHERE id = ?`)
-	if err != nil {
+	var done, tried *sql.Stmt
+	if err := prepare(ctx, tx,
+		stmt{&done, `DELETE FROM offline_todo WHERE article_id = ? AND NOT EXISTS (
+			SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
+			WHERE am.article_id = offline_todo.article_id AND m.blob_id IS NULL)`},
+		stmt{&tried, `UPDATE offline_todo SET tried = 1 WHERE article_id = ?`},
+	); err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStmts(done, tried)
 	for _, id := range articleIDs {
-		if _, err := st.ExecContext(ctx, id); err != nil {
+		r, err := done.ExecContext(ctx, id)
+		if err != nil {
 			return err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 { // some did not come (or it was done already)
+			if _, err := tried.ExecContext(ctx, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -287,8 +298,8 @@ func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) 
 // while a refresh stores more asks for what came since.
 func (s *Store) PendingMediaAfter(ctx context.Context, after int64, limit int) ([]Pending, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text, s.last_route
-		FROM articles a INDEXED BY articles_media_pending
-		JOIN sources s ON s.id = a.source_id WHERE a.media_tried = 0 AND a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+		FROM offline_todo t JOIN articles a ON a.id = t.article_id JOIN sources s ON s.id = a.source_id
+		WHERE t.tried = 0 AND t.article_id > ? ORDER BY t.article_id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -348,8 +359,8 @@ func (s *Store) EnforceMediaBudget(ctx context.Context) (int, error) {
 			}
 		}
 		removed = len(drop)
-		_, err = tx.ExecContext(ctx, `UPDATE articles SET offline_complete = 0 WHERE offline_complete = 1 AND id IN (
-			SELECT am.article_id FROM article_media am JOIN media m ON m.id = am.media_id WHERE m.blob_id IS NULL)`)
+		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO offline_todo (article_id, tried)
+			SELECT DISTINCT am.article_id, 1 FROM article_media am JOIN media m ON m.id = am.media_id WHERE m.blob_id IS NULL`)
 		return err
 	})
 	return removed, err

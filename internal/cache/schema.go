@@ -231,6 +231,21 @@ DROP TABLE media;
 ALTER TABLE media_new RENAME TO media;
 CREATE INDEX media_blob ON media(blob_id);
 `,
+	// 8: what is left to fetch for reading offline, in a narrow table of its
+	// own. Marking an article's media tried rewrote the article's row (its
+	// page, with its neighbours' HTML) for every article of a refresh with
+	// images; now it deletes a row of two numbers. An article without a row
+	// is complete offline. (articles.media_tried and offline_complete stay,
+	// unused: dropping a column rewrites every article.)
+	`
+CREATE TABLE offline_todo (
+	article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+	tried      INTEGER NOT NULL DEFAULT 0 -- 0: still to fetch; 1: tried, some did not come
+);
+INSERT INTO offline_todo (article_id, tried)
+	SELECT id, media_tried FROM articles WHERE media_tried = 0 OR offline_complete = 0;
+DROP INDEX articles_media_pending;
+`,
 }
 
 // SchemaVersion is the user_version of a fully migrated cache.
