@@ -12,6 +12,8 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -127,10 +129,11 @@ func imageHandler(hits *stats) http.Handler {
 		chunk.Write(text)
 		binary.Write(&chunk, binary.BigEndian, crc32.ChecksumIEEE(text))
 		end := len(imagePNG) - 12 // the IEND chunk
+		// As a static file is served: whole, with its length.
+		body := slices.Concat(imagePNG[:end], chunk.Bytes(), imagePNG[end:])
 		w.Header().Set("Content-Type", "image/png")
-		w.Write(imagePNG[:end])
-		w.Write(chunk.Bytes())
-		w.Write(imagePNG[end:])
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
 	})
 }
 
@@ -165,6 +168,7 @@ func handler(corpus []feed, hits *stats) http.Handler {
 		w.Header().Set("ETag", f.etag)
 		w.Header().Set("Last-Modified", f.lastModified)
 		w.Header().Set("Content-Type", f.ctype)
+		w.Header().Set("Content-Length", strconv.Itoa(len(f.body)))
 		w.Write(f.body)
 	})
 }
