@@ -38,6 +38,10 @@ type Article struct {
 	// An article without (from a source not kept in full text) needs
 	// nothing more and is complete offline as stored.
 	HasImages bool
+	// Images are the absolute http(s) addresses of the images HTML shows,
+	// once each, when the parser listed them: the images' pass then need
+	// not read the HTML again. Nil when not known.
+	Images []string
 
 	Read            bool
 	Starred         bool
@@ -262,7 +266,8 @@ func prepareUpsert(ctx context.Context, tx *sql.Tx, sourceID int64) (*upserter, 
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		stmt{&u.update, `UPDATE articles SET guid = ?, url = ?, title = ?, author = ?, published = ?, updated = ?, seen = ?,
 			html = ?, summary = ?, dir = ?, hash = ?, search_key = ? WHERE id = ?`},
-		stmt{&u.todo, `INSERT INTO offline_todo (article_id, tried) VALUES (?, 0) ON CONFLICT (article_id) DO UPDATE SET tried = 0`},
+		stmt{&u.todo, `INSERT INTO offline_todo (article_id, tried, images) VALUES (?, 0, ?)
+			ON CONFLICT (article_id) DO UPDATE SET tried = 0, images = excluded.images`},
 		stmt{&u.tried, `UPDATE offline_todo SET tried = 1 WHERE article_id = ?`},
 		stmt{&u.touch, `UPDATE articles SET seen = ? WHERE id = ?`},
 		stmt{&u.ftsDel, `DELETE FROM articles_fts WHERE rowid = ?`},
@@ -386,7 +391,12 @@ func (u *upserter) offline(ctx context.Context, a *Article, created bool) error 
 	var err error
 	switch {
 	case a.HasImages || u.fullText:
-		_, err = u.todo.ExecContext(ctx, a.ID)
+		var images *string // NULL: not known, the pass reads the HTML
+		if a.Images != nil {
+			s := strings.Join(a.Images, "\n")
+			images = &s
+		}
+		_, err = u.todo.ExecContext(ctx, a.ID, images)
 	case !created:
 		_, err = u.tried.ExecContext(ctx, a.ID)
 	}

@@ -283,7 +283,10 @@ type Pending struct {
 	ID       int64
 	SourceID int64
 	URL      string
-	HTML     string
+	HTML     string // only when Images is nil or the source keeps full text
+	// Images are the addresses of its images as the parser listed them;
+	// nil when not known (read them from HTML).
+	Images   []string
 	FullText bool
 	Route    string // the route that last brought its source
 }
@@ -297,7 +300,8 @@ func (s *Store) PendingMedia(ctx context.Context, limit int) ([]Pending, error) 
 // after: new articles have higher IDs, so a pass that works through them
 // while a refresh stores more asks for what came since.
 func (s *Store) PendingMediaAfter(ctx context.Context, after int64, limit int) ([]Pending, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url, a.html, s.full_text, s.last_route
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.source_id, a.url,
+			CASE WHEN t.images IS NULL OR s.full_text THEN a.html ELSE '' END, t.images, s.full_text, s.last_route
 		FROM offline_todo t JOIN articles a ON a.id = t.article_id JOIN sources s ON s.id = a.source_id
 		WHERE t.tried = 0 AND t.article_id > ? ORDER BY t.article_id LIMIT ?`, after, limit)
 	if err != nil {
@@ -307,8 +311,15 @@ func (s *Store) PendingMediaAfter(ctx context.Context, after int64, limit int) (
 	var out []Pending
 	for rows.Next() {
 		var p Pending
-		if err := rows.Scan(&p.ID, &p.SourceID, &p.URL, &p.HTML, &p.FullText, &p.Route); err != nil {
+		var images sql.NullString
+		if err := rows.Scan(&p.ID, &p.SourceID, &p.URL, &p.HTML, &images, &p.FullText, &p.Route); err != nil {
 			return nil, err
+		}
+		if images.Valid {
+			p.Images = []string{}
+			if images.String != "" {
+				p.Images = strings.Split(images.String, "\n")
+			}
 		}
 		out = append(out, p)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -179,5 +180,33 @@ func TestMediaStoredAgain(t *testing.T) {
 	s.db.QueryRow(`SELECT count(*) FROM blobs`).Scan(&blobs)
 	if blobs != 2 {
 		t.Errorf("%d blobs for two contents", blobs)
+	}
+}
+
+// The images the parser listed come back with the pending article, and
+// its HTML does not (the pass would only tokenise it again); an article
+// stored without a list (from a bundle) comes back with its HTML.
+func TestPendingCarriesTheListedImages(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	id := addFeed(t, s, "https://x/feed")
+	const page = `<p><img src="https://x/1.png"></p>`
+	s.SaveFetch(ctx, id, &Fetched{Articles: []Article{
+		{GUID: "listed", Title: "listed", HTML: page, HasImages: true, Images: []string{"https://x/1.png", "https://x/2.png"}},
+		{GUID: "none", Title: "none", HTML: `<img src="data:,">`, HasImages: true, Images: []string{}},
+		{GUID: "unknown", Title: "unknown", HTML: page, HasImages: true},
+	}})
+	pend, err := s.PendingMedia(ctx, 10)
+	if err != nil || len(pend) != 3 {
+		t.Fatalf("%d pending, %v", len(pend), err)
+	}
+	want := []struct {
+		images []string
+		html   string
+	}{{[]string{"https://x/1.png", "https://x/2.png"}, ""}, {[]string{}, ""}, {nil, page}}
+	for i, w := range want {
+		if !reflect.DeepEqual(pend[i].Images, w.images) || pend[i].HTML != w.html {
+			t.Errorf("pending %d: images %#v, html %q; want %#v, %q", i, pend[i].Images, pend[i].HTML, w.images, w.html)
+		}
 	}
 }

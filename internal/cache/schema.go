@@ -240,7 +240,8 @@ CREATE INDEX media_blob ON media(blob_id);
 	`
 CREATE TABLE offline_todo (
 	article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-	tried      INTEGER NOT NULL DEFAULT 0 -- 0: still to fetch; 1: tried, some did not come
+	tried      INTEGER NOT NULL DEFAULT 0, -- 0: still to fetch; 1: tried, some did not come
+	images     TEXT -- the addresses of its images, a line each, as the parser listed them; NULL: read the HTML
 );
 INSERT INTO offline_todo (article_id, tried)
 	SELECT id, media_tried FROM articles WHERE media_tried = 0 OR offline_complete = 0;

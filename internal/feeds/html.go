@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,14 +63,32 @@ func linkAllowed(ref string, isLink bool) bool {
 // other whitespace collapsed). Tags without links are copied as they are;
 // it runs on every article, so it allocates little.
 func finishHTML(clean string, base *url.URL) (htmlOut, text string) {
-	htmlOut, text, _ = walkHTML(clean, base)
-	return htmlOut, text
+	w := walkHTML(clean, base)
+	return w.html, w.text
 }
 
-// walkHTML is finishHTML, also saying whether the HTML shows an image.
-func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool) {
+// walked is what walkHTML found.
+type walked struct {
+	html, text string
+	hasImage   bool     // an img element, whatever its source
+	images     []string // the absolute http(s) sources, once each, as Images gives them
+}
+
+// walkHTML is finishHTML, also listing the images the HTML shows, so
+// that the images' pass need not read and tokenise every article again.
+func walkHTML(clean string, base *url.URL) walked {
+	var w walked
 	if clean == "" {
-		return "", "", false
+		return w
+	}
+	image := func(src string) {
+		u, err := url.Parse(src)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return
+		}
+		if s := u.String(); !slices.Contains(w.images, s) {
+			w.images = append(w.images, s)
+		}
 	}
 	out := make([]byte, 0, len(clean)+len(clean)/8)
 	txt := make([]byte, 0, len(clean)/2)
@@ -88,7 +107,8 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return string(out), strings.TrimSpace(string(txt)), hasImage
+			w.html, w.text = string(out), strings.TrimSpace(string(txt))
+			return w
 		case html.TextToken:
 			if hidden != 0 {
 				continue
@@ -137,9 +157,16 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 			if blockElems[a] {
 				newline()
 			}
-			hasImage = hasImage || a == atom.Img
+			w.hasImage = w.hasImage || a == atom.Img
 			if base == nil || !hasAttr || (a != atom.A && a != atom.Img) {
 				out = append(out, raw...)
+				for a == atom.Img && hasAttr { // copied as it is; its source is still listed
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					if string(k) == "src" {
+						image(string(v))
+					}
+				}
 				continue
 			}
 			// Rebuild the tag with its links made absolute.
@@ -155,6 +182,9 @@ func walkHTML(clean string, base *url.URL) (htmlOut, text string, hasImage bool)
 					// harmless may resolve into another scheme.
 					if !linkAllowed(val, string(k) == "href") {
 						continue
+					}
+					if a == atom.Img && string(k) == "src" {
+						image(val)
 					}
 				}
 				out = append(out, ' ')

@@ -170,9 +170,14 @@ type job struct {
 	stored map[string]bool
 }
 
+// pendingBatch is how many articles a pass reads from the cache at once.
+const pendingBatch = 200
+
 func (p *Pass) run() {
 	defer close(p.done)
-	jobs := make(chan job)
+	// A batch's articles wait in the channel while the next batch is read,
+	// so that the fetchers do not wait for the cache between batches.
+	jobs := make(chan job, pendingBatch)
 	var workers sync.WaitGroup
 	for range cmp.Or(p.o.Concurrency, 16) {
 		workers.Go(func() {
@@ -187,7 +192,7 @@ func (p *Pass) run() {
 	var last int64
 	finishing := false
 	for p.ctx.Err() == nil {
-		batch, err := p.o.Store.PendingMediaAfter(p.ctx, last, 200)
+		batch, err := p.o.Store.PendingMediaAfter(p.ctx, last, pendingBatch)
 		if err != nil {
 			if p.ctx.Err() == nil {
 				p.fail(err)
@@ -211,7 +216,8 @@ func (p *Pass) run() {
 		for i, a := range batch {
 			js[i] = job{a: a}
 			if !a.FullText { // a full text's images are known once it is fetched
-				js[i].imgs = p.o.imagesOf(a.HTML)
+				js[i].imgs = p.o.imagesOf(a.Images, a.HTML)
+				js[i].a.HTML = "" // not needed again: not held while the job waits
 				urls = append(urls, js[i].imgs...)
 			}
 		}
@@ -387,7 +393,7 @@ func (o *Offliner) article(ctx context.Context, j job, out sink) (st OfflineStat
 	}
 	imgs, stored := j.imgs, j.stored
 	if stored == nil {
-		imgs = o.imagesOf(content)
+		imgs = o.imagesOf(nil, content)
 	}
 	pass, _ := out.(*Pass)
 	for _, u := range imgs {
@@ -461,15 +467,16 @@ func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask 
 			return true, "", false, nil
 		}
 	}
+	release := func() {}
 	if pass != nil {
-		release, err := pass.hosts.acquire(ctx, u)
-		if err != nil {
+		var err error
+		if release, err = pass.hosts.acquire(ctx, u); err != nil {
 			return false, "", true, nil
 		}
-		defer release()
 		// Asked again: while this waited for its turn, the host's
 		// images may have been set aside.
 		if pass.setAside(hostKey(u)) {
+			release()
 			return false, "", true, nil
 		}
 	}
@@ -477,6 +484,9 @@ func (o *Offliner) oneImage(ctx context.Context, a cache.Pending, u string, ask 
 	m, ferr := o.image(ictx, u, a.Route)
 	timedOut := ictx.Err() != nil && ctx.Err() == nil
 	cancel()
+	// The host's turn ends with the fetch: the next image of the host need
+	// not wait while this one waits for the cache's writer.
+	release()
 	if ferr == nil {
 		out.emit(write{res: &cache.MediaResult{ArticleID: a.ID, URL: u, Media: &m}})
 		return true, "", false, nil
@@ -528,9 +538,13 @@ func (p *Pass) end(u string, ok bool, reason string) {
 	close(c.done)
 }
 
-// imagesOf lists the images an article's HTML shows, up to MaxPerPost.
-func (o *Offliner) imagesOf(content string) []string {
-	imgs := Images(content)
+// imagesOf lists the images an article shows, up to MaxPerPost: those its
+// feed's parser listed, or else those of its HTML.
+func (o *Offliner) imagesOf(listed []string, html string) []string {
+	imgs := listed
+	if imgs == nil {
+		imgs = Images(html)
+	}
 	if limit := o.maxPerPost(); len(imgs) > limit {
 		imgs = imgs[:limit]
 	}

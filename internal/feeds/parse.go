@@ -147,7 +147,8 @@ func (p *Parser) article(it *gofeed.Item, gf *gofeed.Feed, base *url.URL, now ti
 	if strings.TrimSpace(content) == "" {
 		content = it.Description
 	}
-	a.HTML, a.Text, a.HasImages = walkHTML(p.policy.Sanitize(content), base)
+	w := walkHTML(p.policy.Sanitize(content), base)
+	a.HTML, a.Text, a.HasImages, a.Images = w.html, w.text, w.hasImage, w.images
 	a.Title = plainText(it.Title)
 	if a.Title == "" {
 		a.Title = firstWords(a.Text, 80)

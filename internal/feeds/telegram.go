@@ -302,7 +302,8 @@ func (p *Parser) postArticle(post Post) cache.Article {
 	link := TelegramHost + "/" + post.Channel + "/" + strconv.FormatInt(post.ID, 10)
 	base, _ := url.Parse(link)
 	a := cache.Article{GUID: "tg:" + post.Channel + "/" + strconv.FormatInt(post.ID, 10), URL: link}
-	a.HTML, a.Text, a.HasImages = walkHTML(p.policy.Sanitize(b.String()), base)
+	w := walkHTML(p.policy.Sanitize(b.String()), base)
+	a.HTML, a.Text, a.HasImages, a.Images = w.html, w.text, w.hasImage, w.images
 	first, _, _ := strings.Cut(strings.TrimSpace(a.Text), "\n")
 	a.Title = firstWords(strings.TrimPrefix(first, "↪ "), 100)
 	if post.ForwardedFrom != "" {
