@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -159,6 +160,24 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	}
 }
 
+// cacheAt makes a cache file at an older schema, the first version
+// migrations applied, holding what stmts insert, and returns its path.
+func cacheAt(t *testing.T, version int, stmts ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range append(append(migrations[:version:version], fmt.Sprintf("PRAGMA user_version = %d", version)), stmts...) {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	return path
+}
+
 // Migrations 4 and 7 rebuild the images' and the media's tables; the
 // images, the media that point at them, the media that failed and their
 // links to articles survive both (foreign keys are off while they run:
@@ -166,30 +185,14 @@ func TestDiskFullLosesNothing(t *testing.T) {
 // or delete the links).
 func TestMigrationKeepsImages(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), FileName)
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:3] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
-		`PRAGMA user_version = 3`,
+	path := cacheAt(t, 3,
 		`INSERT INTO blobs (hash, mime, data, size, last_read) VALUES ('h1', 'image/png', x'89504e47', 4, 7)`,
 		`INSERT INTO media (url, mime, size, fetched, hash) VALUES ('https://x/a.png', 'image/png', 4, 1, 'h1')`,
 		`INSERT INTO media (url, fetched, error) VALUES ('https://x/b.png', 1, 'http-status')`,
 		`INSERT INTO sources (kind, url, created) VALUES ('feed', 'https://x/feed', 1)`,
 		`INSERT INTO articles (source_id, guid, title, published, fetched, seen, search_key) VALUES (1, 'g', 't', 1, 1, 1, 1)`,
 		`INSERT INTO article_media (article_id, media_id) SELECT 1, id FROM media`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -223,27 +226,11 @@ func TestMigrationKeepsImages(t *testing.T) {
 // in part stays incomplete, and one complete stays complete.
 func TestMigrationKeepsOfflineState(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), FileName)
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:7] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
-		`PRAGMA user_version = 7`,
+	path := cacheAt(t, 7,
 		`INSERT INTO sources (kind, url, created) VALUES ('feed', 'https://x/feed', 1)`,
 		`INSERT INTO articles (source_id, guid, title, published, fetched, seen, search_key, media_tried, offline_complete) VALUES
 			(1, 'pending', 't', 1, 1, 1, 1, 0, 0), (1, 'part', 't', 1, 1, 1, 2, 1, 0), (1, 'whole', 't', 1, 1, 1, 3, 1, 1)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
+	)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
