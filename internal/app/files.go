@@ -70,6 +70,10 @@ func (a *App) ExportSince(ctx context.Context, path string, opt cache.BundleOpti
 		return Exported{}, err
 	}
 	opt.AfterID = last.LastID
+	if last.LastID > 0 {
+		opt.ImagesSince = last.At // articles sent then whose images came since go again
+	}
+	started := time.Now() // the next export looks for images from here
 	out := Exported{Since: last}
 	err = writeAtomic(abs, func(w io.Writer) error {
 		st, err := a.ExportBundle(ctx, w, opt)
@@ -86,7 +90,7 @@ func (a *App) ExportSince(ctx context.Context, path string, opt cache.BundleOpti
 		return out, err
 	}
 	out.Path = abs
-	return out, a.store.SaveExport(ctx, cache.Export{Place: place, LastID: out.LastID, At: time.Now(), Articles: out.Articles, File: abs})
+	return out, a.store.SaveExport(ctx, cache.Export{Place: place, LastID: out.LastID, At: started, Articles: out.Articles, File: abs})
 }
 
 var errNothingNew = errors.New("nothing new")

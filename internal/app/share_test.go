@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -238,4 +241,54 @@ func TestShareFolderFailures(t *testing.T) {
 			t.Error("an export that failed was remembered as sent")
 		}
 	}
+}
+
+// An article sent to the folder before its image came is sent again once
+// the image is here, and the reader gets the image.
+func TestShareFolderSendsLateImages(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "shared")
+	a, b := openTest(t), openTest(t)
+	for _, x := range []*App{a, b} {
+		if _, err := x.SetShare(ctx, dir, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ka, _ := a.Identity()
+	if _, err := b.Trust(ctx, ka.Public().String(), "A"); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := a.store.AddSource(ctx, cache.Source{Kind: cache.KindFeed, URL: "https://a.example/feed"})
+	const img = "https://img.example/1.png"
+	a.store.SaveFetch(ctx, id, &cache.Fetched{Articles: []cache.Article{{GUID: "1", Title: "News", Text: "text",
+		HTML: `<p>text</p><img src="` + img + `">`, HasImages: true, Published: time.Now()}}})
+	if rep := a.ShareRound(ctx, true); rep.Err != nil || rep.Sent.Articles != 1 {
+		t.Fatalf("A's first round: %+v", rep)
+	}
+	if rep := b.ShareRound(ctx, true); rep.Err != nil || rep.Articles != 1 {
+		t.Fatalf("B's first round: %+v", rep)
+	}
+	pend, _ := a.store.PendingMedia(ctx, 10)
+	if err := a.store.SaveMedia(ctx, []cache.MediaResult{{ArticleID: pend[0].ID, URL: img,
+		Media: &cache.Media{MIME: "image/png", Data: pngImage(t)}}}, []int64{pend[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := a.ShareRound(ctx, true); rep.Err != nil || rep.Sent.Articles != 1 {
+		t.Fatalf("A's round once the image came: %+v", rep)
+	}
+	if rep := b.ShareRound(ctx, true); rep.Err != nil {
+		t.Fatalf("B's second round: %+v", rep)
+	}
+	if m, err := b.store.Media(ctx, img); err != nil || len(m.Data) == 0 {
+		t.Errorf("B has not the image that came late: %v", err)
+	}
+}
+
+func pngImage(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -127,6 +127,11 @@ type BundleOptions struct {
 	// (BundleStats.LastID of the previous export): an incremental bundle.
 	// Incremental bundles list only the sources they hold articles of.
 	AfterID int64
+	// ImagesSince, with AfterID, also sends again the articles up to
+	// AfterID that gained images since then (the previous export's
+	// time): an article often goes out before its images came, and
+	// without this they would never follow it.
+	ImagesSince time.Time
 	// OwnOnly leaves out the articles that came in bundles: what the
 	// share folder sends is what this reader fetched.
 	OwnOnly bool
@@ -211,11 +216,17 @@ func (s *Store) ExportBundle(ctx context.Context, w io.Writer, opt BundleOptions
 	incremental := opt.AfterID > 0 || opt.OwnOnly
 	for _, src := range chosen {
 		n := 0
-		if err := s.exportSource(ctx, int64(src.Key), filter, media, func(a bundleArticle) error {
+		each := func(a bundleArticle) error {
 			n++
 			return enc.Encode(a)
-		}); err != nil {
+		}
+		if err := s.exportSource(ctx, int64(src.Key), filter, media, each); err != nil {
 			return st, err
+		}
+		if opt.AfterID > 0 && !opt.ImagesSince.IsZero() {
+			if err := s.exportLateImages(ctx, int64(src.Key), filter, opt.ImagesSince.Unix(), media, each); err != nil {
+				return st, err
+			}
 		}
 		st.Articles += n
 		if n > 0 || !incremental {
@@ -362,6 +373,49 @@ func (s *Store) exportSource(ctx context.Context, sourceID int64, f exportFilter
 			return nil
 		}
 		lastPub, lastID = page[len(page)-1].a.Published, page[len(page)-1].id
+	}
+}
+
+// exportLateImages gives each article of a source sent before (up to
+// f.after) that gained an image at since or later, a page at a time.
+func (s *Store) exportLateImages(ctx context.Context, sourceID int64, f exportFilter, since int64, media map[string]bundleMedia, each func(bundleArticle) error) error {
+	lastID := int64(0)
+	for {
+		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.guid, a.url, a.title, a.author, a.published, a.html, a.dir
+			FROM articles a WHERE a.source_id = ? AND a.id > ? AND a.id <= ? AND a.published >= ? AND (NOT ? OR a.via = '')
+			AND EXISTS (SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
+				WHERE am.article_id = a.id AND m.blob_id IS NOT NULL AND m.fetched >= ?)
+			ORDER BY a.id LIMIT ?`, sourceID, lastID, f.after, f.since, f.ownOnly, since, exportPage)
+		if err != nil {
+			return classify(err)
+		}
+		var page []bundleArticle
+		var ids []int64
+		for rows.Next() {
+			a := bundleArticle{Source: int(sourceID)}
+			var id int64
+			if err := rows.Scan(&id, &a.GUID, &a.URL, &a.Title, &a.Author, &a.Published, &a.HTML, &a.Dir); err != nil {
+				rows.Close()
+				return err
+			}
+			page, ids = append(page, a), append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return classify(err)
+		}
+		for i, a := range page {
+			if a.Media, err = s.storedMedia(ctx, ids[i], media); err != nil {
+				return err
+			}
+			if err := each(a); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		lastID = ids[len(ids)-1]
 	}
 }
 
@@ -585,10 +639,48 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	now := s.now()
 	var batch []Article
 	var wants [][]string
+	// Articles here already that the bundle brings images for: sent
+	// again because their images came after them.
+	type late struct {
+		a    Article
+		urls []string
+	}
+	var lates []late
 	var batchSource int64
 	var batchBytes int
+	flushLate := func() error {
+		var results []MediaResult
+		var ids []int64
+		var bytes int64
+		for _, l := range lates {
+			got, size, err := s.lateImages(ctx, files, media, batchSource, l.a, l.urls, mediaRoom-st.MediaBytes)
+			if err != nil {
+				return err
+			}
+			results = append(results, got...)
+			st.Media += len(got)
+			st.MediaBytes += size
+			if len(got) > 0 {
+				ids = append(ids, got[0].ArticleID)
+			}
+			if bytes += size; bytes >= maxBundleBatchBytes { // a few MB a transaction, as for new articles
+				if err := s.SaveMedia(ctx, results, nil); err != nil {
+					return err
+				}
+				results, bytes = results[:0], 0
+			}
+		}
+		lates = lates[:0]
+		if err := s.SaveMedia(ctx, results, nil); err != nil {
+			return err
+		}
+		return s.settleLateImages(ctx, ids)
+	}
 	flush := func() error {
 		batchBytes = 0
+		if err := flushLate(); err != nil {
+			return err
+		}
 		if len(batch) == 0 {
 			return nil
 		}
@@ -640,7 +732,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	}
 	err = eachBundleArticle(files["articles.jsonl"], nil, func(a bundleArticle) error {
 		sourceID := ids[a.Source]
-		if sourceID != batchSource || len(batch) >= 500 || batchBytes >= maxBundleBatchBytes {
+		if sourceID != batchSource || len(batch) >= 500 || len(lates) >= 500 || batchBytes >= maxBundleBatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -652,6 +744,9 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 		}
 		if here {
 			st.Existing++
+			if len(a.Media) > 0 {
+				lates = append(lates, late{Article{GUID: a.GUID, URL: a.URL, Title: strings.TrimSpace(a.Title)}, a.Media})
+			}
 			return nil
 		}
 		safe, text := rules.Clean(a.HTML)
@@ -665,7 +760,9 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 			pub = now
 		}
 		batch = append(batch, Article{GUID: a.GUID, URL: a.URL, Title: strings.TrimSpace(a.Title), Author: a.Author,
-			Published: pub, HTML: safe, Text: text, Dir: dir, HasImages: len(a.Media) > 0})
+			// An image the bundle lacks (its sender had not got it yet) is
+			// still to fetch here: the article is not complete without it.
+			Published: pub, HTML: safe, Text: text, Dir: dir, HasImages: len(a.Media) > 0 || strings.Contains(safe, "<img")})
 		wants = append(wants, a.Media)
 		return nil
 	})
@@ -711,19 +808,82 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 	if len(urls) == 0 {
 		return nil, 0, nil
 	}
+	id, _, err := s.bundleTarget(ctx, sourceID, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	// Not marked as tried: images the bundle lacks are fetched at the
+	// next refresh that gets through.
+	out, size := bundleImages(files, media, id, urls, room)
+	return out, size, nil
+}
+
+// settleLateImages marks complete offline the articles whose images were
+// all tried here and now are all stored. One still to try is left to the
+// images' pass, which links what is stored and fetches the rest.
+func (s *Store) settleLateImages(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `DELETE FROM offline_todo WHERE article_id = ? AND tried = 1 AND NOT EXISTS (
+			SELECT 1 FROM article_media am JOIN media m ON m.id = am.media_id
+			WHERE am.article_id = offline_todo.article_id AND m.blob_id IS NULL)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			if _, err := st.ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// lateImages reads the images a bundle brings for an article that is
+// here already (sent again because its images came after it was): only
+// those the article's own HTML shows, so that a bundle cannot attach
+// anything else to an article it did not write here.
+func (s *Store) lateImages(ctx context.Context, files map[string]*zip.File, media map[string]bundleMedia,
+	sourceID int64, a Article, urls []string, room int64) ([]MediaResult, int64, error) {
+	id, page, err := s.bundleTarget(ctx, sourceID, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	shown := slices.DeleteFunc(slices.Clone(urls), func(u string) bool {
+		return !strings.Contains(page, `"`+u+`"`) && !strings.Contains(page, `"`+htmlEscaper.Replace(u)+`"`)
+	})
+	out, size := bundleImages(files, media, id, shown, room)
+	return out, size, nil
+}
+
+// htmlEscaper escapes an attribute's value as the stored HTML has it.
+var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
+
+// bundleTarget is the article here that an imported one names (by GUID,
+// else URL, else title), and its HTML.
+func (s *Store) bundleTarget(ctx context.Context, sourceID int64, a Article) (int64, string, error) {
 	var id int64
-	q := `SELECT id FROM articles WHERE source_id = ? AND guid = ?`
+	var page string
+	q := `SELECT id, html FROM articles WHERE source_id = ? AND guid = ?`
 	key := a.GUID
 	if key == "" {
-		q, key = `SELECT id FROM articles WHERE source_id = ? AND url = ?`, a.URL
+		q, key = `SELECT id, html FROM articles WHERE source_id = ? AND url = ?`, a.URL
 	}
 	if key == "" {
-		q = `SELECT id FROM articles WHERE source_id = ? AND title = ? ORDER BY id DESC LIMIT 1`
+		q = `SELECT id, html FROM articles WHERE source_id = ? AND title = ? ORDER BY id DESC LIMIT 1`
 		key = a.Title
 	}
-	if err := s.db.QueryRowContext(ctx, q, sourceID, key).Scan(&id); err != nil {
-		return nil, 0, classify(err)
-	}
+	err := s.db.QueryRowContext(ctx, q, sourceID, key).Scan(&id, &page)
+	return id, page, classify(err)
+}
+
+// bundleImages reads urls' images from the bundle for article id, up to
+// room bytes: each must be what its name says and an image; a damaged one
+// is left out (the article reads without it).
+func bundleImages(files map[string]*zip.File, media map[string]bundleMedia, id int64, urls []string, room int64) ([]MediaResult, int64) {
 	var out []MediaResult
 	size := int64(0)
 	for _, u := range urls {
@@ -733,7 +893,7 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 		}
 		data, err := readBundleFile(files["media/"+m.Hash], maxBundleMedia)
 		if err != nil {
-			continue // a damaged image: the article reads without it
+			continue
 		}
 		sum := sha256.Sum256(data)
 		if hex.EncodeToString(sum[:]) != m.Hash || !strings.HasPrefix(http.DetectContentType(data), "image/") || size+int64(len(data)) > room ||
@@ -743,9 +903,7 @@ func (s *Store) importMedia(ctx context.Context, files map[string]*zip.File, med
 		out = append(out, MediaResult{ArticleID: id, URL: u, Media: &Media{URL: u, MIME: m.MIME, Data: data}})
 		size += int64(len(data))
 	}
-	// Not marked as tried: images the bundle lacks are fetched at the
-	// next refresh that gets through.
-	return out, size, nil
+	return out, size
 }
 
 func checkBundleSource(src bundleSource, isBridge func(string) bool) error {

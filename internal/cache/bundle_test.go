@@ -273,3 +273,79 @@ func TestBundleMediaBudget(t *testing.T) {
 		t.Fatalf("%+v %v", st, err)
 	}
 }
+
+// An article sent before its image came is sent again, with the image, in
+// the next incremental bundle; the reader who has the article gets the
+// image and the article becomes complete offline. An image the article
+// here does not show is not attached to it.
+func TestIncrementalBundleCarriesLateImages(t *testing.T) {
+	ctx := context.Background()
+	from, to := openTest(t), openTest(t)
+	clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	from.now = func() time.Time { return clock }
+	id := addFeed(t, from, "https://news.example/feed")
+	const page = `<p>story</p><p><img src="https://img.example/a.png?w=1&amp;h=2"></p>`
+	from.SaveFetch(ctx, id, &Fetched{Articles: []Article{
+		{GUID: "late", Title: "late", HTML: page, Text: "story", HasImages: true, Published: clock},
+		{GUID: "plain", Title: "plain", HTML: "<p>plain</p>", Text: "plain", Published: clock},
+	}})
+	export := func(opt BundleOptions) (BundleStats, []byte) {
+		t.Helper()
+		var buf bytes.Buffer
+		st, err := from.ExportBundle(ctx, &buf, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, buf.Bytes()
+	}
+	importInto := func(b []byte) BundleStats {
+		t.Helper()
+		st, err := to.ImportBundle(ctx, bytes.NewReader(b), int64(len(b)), rulesTest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	// The first export goes before the image came: the reader's copy has
+	// none, and its pass could not fetch it (the site is blocked there).
+	first, b := export(BundleOptions{})
+	firstAt := clock
+	importInto(b)
+	pend, _ := to.PendingMedia(ctx, 10)
+	if len(pend) != 1 {
+		t.Fatalf("%d pending at the reader", len(pend))
+	}
+	const img = "https://img.example/a.png?w=1&h=2"
+	to.SaveMedia(ctx, []MediaResult{{ArticleID: pend[0].ID, URL: img, Failed: "tcp-timeout"}}, []int64{pend[0].ID})
+
+	// Nothing came since: nothing to send.
+	clock = clock.Add(time.Hour)
+	if st, _ := export(BundleOptions{AfterID: first.LastID, ImagesSince: firstAt}); st.Articles != 0 {
+		t.Fatalf("an export with nothing new sent %d articles", st.Articles)
+	}
+	// The image comes here; the next export sends the article again with it.
+	p, _ := from.PendingMedia(ctx, 10)
+	from.SaveMedia(ctx, []MediaResult{
+		{ArticleID: p[0].ID, URL: img, Media: &Media{MIME: "image/png", Data: pngBytes(t)}},
+		{ArticleID: p[0].ID, URL: "https://img.example/not-shown.png", Media: &Media{MIME: "image/png", Data: append(pngBytes(t), 0)}},
+	}, []int64{p[0].ID})
+	second, b := export(BundleOptions{AfterID: first.LastID, ImagesSince: firstAt})
+	if second.Articles != 1 {
+		t.Fatalf("the next export sent %d articles, want the one whose image came", second.Articles)
+	}
+	st := importInto(b)
+	if st.Articles != 0 || st.Existing != 1 || st.Media != 1 {
+		t.Fatalf("import of the late image: %+v", st)
+	}
+	ms, _ := to.ArticleMedia(ctx, pend[0].ID)
+	if len(ms) != 1 || ms[0].URL != img || !ms[0].Cached {
+		t.Errorf("the reader's article's media: %+v", ms)
+	}
+	if a, _ := to.Article(ctx, pend[0].ID); !a.OfflineComplete {
+		t.Error("the article is not complete offline with its image come")
+	}
+	if _, err := to.Media(ctx, "https://img.example/not-shown.png"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an image the article does not show was attached: %v", err)
+	}
+}
