@@ -51,18 +51,25 @@ func zips(t *testing.T, dir string) []string {
 	return m
 }
 
+// sharing gives two readers who share one folder.
+func sharing(t *testing.T) (dir string, a, b *App) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "shared")
+	a, b = openTest(t), openTest(t)
+	for _, x := range []*App{a, b} {
+		if _, err := x.SetShare(context.Background(), dir, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, a, b
+}
+
 // The folder loop without Syncthing: sent after a round, read by a
 // trusting reader once, waiting for one who does not trust, refused
 // when forged, ignored when half written.
 func TestShareFolderLoop(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "shared")
-	a, b := openTest(t), openTest(t)
-	for _, x := range []*App{a, b} {
-		if _, err := x.SetShare(ctx, dir, 0, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, a, b := sharing(t)
 	fetched(t, a, "https://a.example/feed", 5)
 	rep := a.ShareRound(ctx, true)
 	if rep.Err != nil || rep.Sent.Path == "" || rep.Sent.Articles != 5 {
@@ -247,13 +254,7 @@ func TestShareFolderFailures(t *testing.T) {
 // the image is here, and the reader gets the image.
 func TestShareFolderSendsLateImages(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "shared")
-	a, b := openTest(t), openTest(t)
-	for _, x := range []*App{a, b} {
-		if _, err := x.SetShare(ctx, dir, 0, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, a, b := sharing(t)
 	ka, _ := a.Identity()
 	if _, err := b.Trust(ctx, ka.Public().String(), "A"); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"html"
 	"io"
 	"math"
 	"net/http"
@@ -651,7 +652,7 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 	flushLate := func() error {
 		var results []MediaResult
 		var ids []int64
-		var bytes int64
+		var held int64 // bytes of images not yet stored
 		for _, l := range lates {
 			got, size, err := s.lateImages(ctx, files, media, batchSource, l.a, l.urls, mediaRoom-st.MediaBytes)
 			if err != nil {
@@ -663,11 +664,11 @@ func (s *Store) ImportBundle(ctx context.Context, r io.ReaderAt, size int64, rul
 			if len(got) > 0 {
 				ids = append(ids, got[0].ArticleID)
 			}
-			if bytes += size; bytes >= maxBundleBatchBytes { // a few MB a transaction, as for new articles
+			if held += size; held >= maxBundleBatchBytes { // a few MB a transaction, as for new articles
 				if err := s.SaveMedia(ctx, results, nil); err != nil {
 					return err
 				}
-				results, bytes = results[:0], 0
+				results, held = results[:0], 0
 			}
 		}
 		lates = lates[:0]
@@ -853,14 +854,11 @@ func (s *Store) lateImages(ctx context.Context, files map[string]*zip.File, medi
 		return nil, 0, err
 	}
 	shown := slices.DeleteFunc(slices.Clone(urls), func(u string) bool {
-		return !strings.Contains(page, `"`+u+`"`) && !strings.Contains(page, `"`+htmlEscaper.Replace(u)+`"`)
+		return !strings.Contains(page, `"`+u+`"`) && !strings.Contains(page, `"`+html.EscapeString(u)+`"`)
 	})
 	out, size := bundleImages(files, media, id, shown, room)
 	return out, size, nil
 }
-
-// htmlEscaper escapes an attribute's value as the stored HTML has it.
-var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
 
 // bundleTarget is the article here that an imported one names (by GUID,
 // else URL, else title), and its HTML.

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kabootar/kabootar/internal/cache"
 )
 
 // The images the parser lists are those Images reads from the HTML it
@@ -46,37 +48,25 @@ func TestParsedImagesAreTheStoredHTMLs(t *testing.T) {
 	checked, withImages := 0, 0
 	for _, f := range files {
 		body, _ := os.ReadFile(f)
-		var arts []struct {
-			html   string
-			images []string
-		}
+		var arts []cache.Article
 		if feed, err := testParser().Parse(body, "https://feed.example/feed"); err == nil {
-			for _, a := range feed.Articles {
-				arts = append(arts, struct {
-					html   string
-					images []string
-				}{a.HTML, a.Images})
-			}
+			arts = feed.Articles
 		} else if strings.HasPrefix(filepath.Base(f), "tg-") {
 			page, err := ParseChannelPage(body, "https://t.me/s/chan")
 			if err != nil {
 				continue
 			}
 			for _, post := range page.Posts {
-				a := testParser().postArticle(post)
-				arts = append(arts, struct {
-					html   string
-					images []string
-				}{a.HTML, a.Images})
+				arts = append(arts, testParser().postArticle(post))
 			}
 		}
 		for _, a := range arts {
 			checked++
-			if len(a.images) > 0 {
+			if len(a.Images) > 0 {
 				withImages++
 			}
-			if got := Images(a.html); !reflect.DeepEqual(a.images, got) {
-				t.Errorf("%s: listed %q, the stored HTML shows %q", f, a.images, got)
+			if got := Images(a.HTML); !reflect.DeepEqual(a.Images, got) {
+				t.Errorf("%s: listed %q, the stored HTML shows %q", f, a.Images, got)
 			}
 		}
 	}
